@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+// Edgewise: on-device inference, training and compression in Swift.
+// Layout: Sources/ holds libraries (one job each), Apps/ thin executables, Tests/ mirrors Sources/.
+import PackageDescription
+
+let package = Package(
+    name: "Edgewise",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "EdgewiseCore", targets: ["EdgewiseCore"]),
+        .library(name: "EdgewiseModel", targets: ["EdgewiseModel"]),
+        .library(name: "EdgewiseInterop", targets: ["EdgewiseInterop"]),
+        .executable(name: "edgewise", targets: ["edgewise"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Hot loops: every kernel variant (portable C, AVX2, AVX-512) behind a run-time CPU check.
+        .target(name: "CEdgewiseKernels", path: "Sources/CEdgewiseKernels"),
+        // Tensors, operators, graphs with exits, arena planning, the executor, Swift reference kernels.
+        .target(name: "EdgewiseCore", dependencies: ["CEdgewiseKernels"], path: "Sources/EdgewiseCore"),
+        // The versioned, checksummed, mmap-able model file.
+        .target(name: "EdgewiseModel", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseModel"),
+        // Importers (TFLite now, ONNX later).
+        .target(name: "EdgewiseInterop", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewiseInterop"),
+        // The command-line tool: argument parsing and wiring only.
+        .executableTarget(
+            name: "edgewise",
+            dependencies: [
+                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Apps/edgewise"),
+        // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
+        .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
+        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
+        .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
+        .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseInterop"], path: "Tests/EdgewiseInteropTests"),
+    ]
+)

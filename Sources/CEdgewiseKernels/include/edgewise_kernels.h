@@ -1,0 +1,59 @@
+// Edgewise optimised kernels. Every kernel has a portable C variant (`__generic`, any CPU) and, on
+// x86-64, AVX2+FMA and AVX-512 variants chosen once at run time by CPU feature (see ew_kernel_table).
+// Layouts are channels last (NHWC); see Sources/EdgewiseCore/Operator.swift for weight layouts.
+#ifndef EDGEWISE_KERNELS_H
+#define EDGEWISE_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels, lowest first.
+typedef enum ew_isa {
+  EW_ISA_GENERIC = 0,  ///< portable C (auto-vectorised by the compiler for the baseline target)
+  EW_ISA_AVX2 = 1,     ///< x86-64 AVX2 + FMA
+  EW_ISA_AVX512 = 2,   ///< x86-64 AVX-512 F/BW/VL (+VNNI for int8 when present)
+} ew_isa;
+
+/// Geometry of a 2-D convolution or pooling window over NHWC tensors (1-D signals use in_h = 1).
+typedef struct ew_conv_params {
+  int32_t batch, in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w;
+  int32_t pad_top, pad_left;   ///< bottom/right padding follows from the output size
+  int32_t depth_multiplier;    ///< depthwise only
+  float act_min, act_max;      ///< fused clamp (use -INFINITY/INFINITY for none)
+} ew_conv_params;
+
+/// Function table of one ISA level. All pointers are non-NULL.
+typedef struct ew_kernel_table {
+  ew_isa isa;
+  const char *name;
+  /// C[M,N] = clamp(A[M,K] · B[K,N] + bias[N]). Row strides lda, ldb, ldc in elements. bias may be NULL.
+  void (*gemm_f32)(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,
+                   const float *bias, float *c, size_t ldc, float act_min, float act_max);
+  /// Convolution, weights [KH,KW,Cin,Cout], bias [Cout] or NULL. `scratch` holds at least
+  /// ew_conv2d_f32_scratch_bytes(p) bytes, 64-byte aligned.
+  void (*conv2d_f32)(const ew_conv_params *p, const float *x, const float *w, const float *bias, float *y, void *scratch);
+  /// Depthwise convolution, weights [KH,KW,Cin*M], bias [Cin*M] or NULL.
+  void (*depthwise_conv2d_f32)(const ew_conv_params *p, const float *x, const float *w, const float *bias, float *y);
+} ew_kernel_table;
+
+/// Scratch bytes conv2d_f32 needs for `p` (0 for 1x1 stride-1 unpadded convolutions).
+size_t ew_conv2d_f32_scratch_bytes(const ew_conv_params *p);
+
+/// The best ISA this CPU supports (probed once).
+ew_isa ew_cpu_best_isa(void);
+
+/// The table for `isa`, or NULL when this CPU (or this build's architecture) cannot run it.
+const ew_kernel_table *ew_kernel_table_for(ew_isa isa);
+
+/// An opaque compiler barrier for benchmarks: keeps `p`'s memory observably used.
+void ew_escape(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,2 @@
+import EdgewiseCore
+import EdgewiseModel
