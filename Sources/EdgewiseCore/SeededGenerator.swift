@@ -1,0 +1,21 @@
+/// A small, fast, seedable random generator (SplitMix64). Every source of randomness in Edgewise
+/// (weight init, shuffling, test shapes) takes one, so runs repeat exactly for a given seed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A float uniform in `range`.
+    public mutating func uniform(_ range: ClosedRange<Float> = -1...1) -> Float { Float.random(in: range, using: &self) }
+
+    /// `count` floats uniform in `range`.
+    public mutating func uniform(count: Int, _ range: ClosedRange<Float> = -1...1) -> [Float] {
+        (0..<count).map { _ in uniform(range) }
+    }
+}

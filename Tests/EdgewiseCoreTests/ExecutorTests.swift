@@ -1,0 +1,129 @@
+import CMallocCounter
+import Testing
+@testable import EdgewiseCore
+
+@Suite struct ExecutorTests {
+    static let features: [Float] = {
+        var rng = SeededGenerator(seed: 7)
+        return rng.uniform(count: 490, -30...10)
+    }()
+
+    @Test(arguments: optimisedISAs)
+    func optimisedKernelsMatchReferenceOnDSCNN(isa: KernelISA) throws {
+        let g = try DSCNN.build(.small)
+        let ref = try runAllExits(g, Self.features, isa: .reference)
+        let opt = try runAllExits(g, Self.features, isa: isa)
+        for (r, o) in zip(ref, opt) { #expect(maxAbsDiff(r, o) < 1e-5) }
+        // Probabilities: each exit sums to 1.
+        for r in ref { #expect(abs(r.reduce(0, +) - 1) < 1e-5) }
+    }
+
+    /// A graph exercising every float operator, run by the reference and every optimised family.
+    static func everyOperatorGraph(seed: UInt64) throws -> Graph {
+        var rng = SeededGenerator(seed: seed)
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 9, 7, 3])
+        var h = try b.conv2d(x, weights: rng.uniform(count: 3 * 2 * 3 * 8), shape: [3, 2, 3, 8], bias: rng.uniform(count: 8),
+                             .init(stride: .init(2, 1), dilation: .init(1, 2), padding: .init(top: 1, bottom: 2, left: 0, right: 1), activation: .relu6), name: "c1")
+        let d = try b.depthwiseConv2d(h, weights: rng.uniform(count: 9 * 16), shape: [3, 3, 16], bias: rng.uniform(count: 16),
+                                      .init(padding: .same(inputHW: (5, 6), kernelHW: (3, 3), strideHW: (1, 1)), activation: .hardSwish, depthMultiplier: 2), name: "dw")
+        let p = try b.conv2d(d, weights: rng.uniform(count: 16 * 8), shape: [1, 1, 16, 8], .init(activation: .gelu), name: "pw")
+        h = try b.node(.add(activation: .relu), h, p)
+        let mp = try b.node(.maxPool2d(.init(window: .init(2, 2), stride: .init(1, 1), padding: .init(bottom: 1, right: 1))), h)
+        let ap = try b.node(.averagePool2d(.init(window: .init(3, 3), stride: .init(2, 2), padding: .init(top: 1, bottom: 1, left: 1, right: 1))), h)
+        try b.exitHead("early") { b in
+            let g = try b.node(.globalAveragePool, ap)
+            let l = try b.dense(g, weights: rng.uniform(count: 8 * 4), outputs: 4, bias: rng.uniform(count: 4), activation: .sigmoid, name: "e.fc")
+            return try b.node(.softmax, l)
+        }
+        b.endStage("stem")
+        let cat = try b.node(.concat(axis: -1), mp, h)                       // [1,5,6,16]
+        let seq = try b.node(.reshape([1, 30, 16]), cat)                    // tokens
+        let ln = try b.node(.layerNorm(epsilon: 1e-5), inputs: [seq, b.constant("g", shape: [16], floats: rng.uniform(count: 16, 0.5...1.5)),
+                                                                 b.constant("be", shape: [16], floats: rng.uniform(count: 16))])
+        var att = [ln]
+        for i in 0..<4 { att.append(b.constant("w\(i)", shape: [16, 16], floats: rng.uniform(count: 256, -0.3...0.3))) }
+        for i in 0..<4 { att.append(b.constant("b\(i)", shape: [16], floats: rng.uniform(count: 16))) }
+        let a = try b.node(.multiHeadSelfAttention(heads: 4), inputs: att)
+        let mm = try b.node(.matmul(transposeB: false), inputs: [a, b.constant("m", shape: [1, 16, 5], floats: rng.uniform(count: 80))])
+        let mt = try b.node(.matmul(transposeB: true), inputs: [mm, b.constant("mt", shape: [1, 6, 5], floats: rng.uniform(count: 30))])
+        let s = try b.node(.activation(.sigmoid), mt)
+        try b.exitHead("final") { b in
+            let f = try b.node(.reshape([1, 180]), s)
+            return try b.node(.softmax, try b.dense(f, weights: rng.uniform(count: 180 * 3, -0.2...0.2), outputs: 3, name: "f.fc"))
+        }
+        b.endStage("body")
+        return try b.build()
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func everyOperatorMatchesReference(seed: UInt64) throws {
+        let g = try Self.everyOperatorGraph(seed: seed)
+        var rng = SeededGenerator(seed: seed + 100)
+        let input = rng.uniform(count: 9 * 7 * 3)
+        let ref = try runAllExits(g, input, isa: .reference)
+        for isa in optimisedISAs {
+            let opt = try runAllExits(g, input, isa: isa)
+            for (r, o) in zip(ref, opt) { #expect(maxAbsDiff(r, o) < 1e-4, "\(isa)") }
+        }
+        #expect(ref[1].count == 3 && abs(ref[1].reduce(0, +) - 1) < 1e-5)
+    }
+
+    @Test func stoppingAtAnExitSkipsEverythingAfterIt() throws {
+        let e = try Executor(graph: try DSCNN.build(.small))
+        _ = e.input.update(fromContentsOf: Self.features)
+        let early = e.run { _ in .stop }
+        #expect(early.name == "early" && !early.isFinal)
+        #expect(early.cumulativeMACs == 320_000 + 72_000 + 512_000 + 768)
+        let executed = e.lastRunStepCount
+        let final = e.run { _ in .continue }
+        #expect(final.isFinal && final.name == "final")
+        #expect(executed < e.lastRunStepCount)
+        // The early exit computed only the stem and its head: conv0, block1 dw+pw, pool, fc, softmax.
+        #expect(executed == 6)
+    }
+
+    @Test func foldedBatchNormsGiveTheSameOutputs() throws {
+        var c = DSCNN.Config.small
+        c.batchNorm = true
+        let g = try DSCNN.build(c)
+        let unfolded = try runAllExits(g, Self.features, isa: .reference, finalize: false)
+        let folded = try runAllExits(g, Self.features, isa: .reference, finalize: true)
+        for (u, f) in zip(unfolded, folded) { #expect(maxAbsDiff(u, f) < 1e-5) }
+    }
+
+    @Test func threadsGiveTheSameOutputs() throws {
+        let g = try DSCNN.build(.small)
+        let one = try runAllExits(g, Self.features, isa: .best, threads: 1)
+        let two = try runAllExits(g, Self.features, isa: .best, threads: 2)
+        for (a, b) in zip(one, two) { #expect(maxAbsDiff(a, b) < 1e-6) }
+    }
+
+    /// Debug builds call unspecialised generic code that allocates; the claim is about release builds,
+    /// which `make test` uses.
+    @Test(.enabled(if: isReleaseBuild, "zero-allocation inference is a release-build property; run swift test -c release"),
+          arguments: KernelISA.allCases.filter(\.isAvailable))
+    func steadyStateInferenceAllocatesNothing(isa: KernelISA) throws {
+        let e = try Executor(graph: try DSCNN.build(.small), options: .init(isa: isa))
+        _ = e.input.update(fromContentsOf: Self.features)
+        e.runToEnd()  // warm-up
+        ew_malloc_counter_start()
+        for i in 0..<50 { e.run { $0.values[0] > 2 || i < 0 ? .stop : .continue } }
+        let mallocs = ew_malloc_counter_stop()
+        #expect(mallocs == 0, "\(mallocs) heap allocations in 50 inferences with \(isa)")
+    }
+
+    @Test func mallocCounterCountsAllocations() {
+        // The zero-allocation test above is only meaningful if the counter sees allocations.
+        ew_malloc_counter_start()
+        let a = [Int](repeating: 1, count: Int.random(in: 100...200))
+        let n = ew_malloc_counter_stop()
+        #expect(a.count >= 100 && n >= 1)
+    }
+
+    @Test func wrongInputSizeAndUnknownISAAreErrors() throws {
+        let e = try Executor(graph: try DSCNN.build(.small))
+        #expect(throws: ExecutorError.inputSize(expected: 490, got: 3)) { try e.predict([1, 2, 3]) }
+        #expect(throws: ExecutorError.unknownISA("sse9")) { try KernelISA.resolve("sse9") }
+    }
+}
