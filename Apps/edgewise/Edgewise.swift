@@ -1,8 +1,30 @@
 import ArgumentParser
+import EdgewiseCore
+import EdgewiseModel
 
 @main
 struct Edgewise: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgewise",
-        abstract: "Inspect, benchmark and import Edgewise models.")
+        abstract: "Inspect, benchmark and import Edgewise models.",
+        discussion: """
+            Models are .edgewise files (see docs/model-format.md). Kernels are chosen for this CPU at load; \
+            set --isa or EDGEWISE_ISA=reference|generic|avx2|avx512 to force a family.
+            """,
+        subcommands: [InfoCommand.self, BenchCommand.self, DemoCommand.self])
+}
+
+/// Options shared by the commands that run a model.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Kernel family: auto, reference, generic, avx2 or avx512.")
+    var isa: String = "auto"
+
+    @Option(help: "Worker threads for large layers (1 = single-threaded, the benchmark setting).")
+    var threads: Int = 1
+
+    func executionOptions() throws -> ExecutionOptions {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        do { return ExecutionOptions(isa: try KernelISA.resolve(isa), threads: threads) }
+        catch { throw ValidationError(String(describing: error)) }
+    }
 }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import EdgewiseCore
+import EdgewiseModel
+import Foundation
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Print a model's layers, parameters, MACs, arena plan and exits.",
+        discussion: "Per layer: output shape, parameter count, multiply-accumulates and the activation's arena offset; then each exit's cumulative MACs and the total arena bytes.")
+
+    @Argument(help: "The model file (.edgewise).")
+    var model: String
+
+    @OptionGroup var run: RunOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let m = try ModelFile.read(path: model)
+        let e = try Executor(graph: m.graph, options: try run.executionOptions())
+        let report = ModelReport(executor: e)
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print("model \(model): input \(m.graph.values[m.graph.input].shape), \(m.labels.count) labels")
+            print(report.render(), terminator: "")
+        }
+    }
+}

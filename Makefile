@@ -1,0 +1,41 @@
+# Edgewise: `make demo` (build and run the demo on bundled data) and `make test`.
+# Both install missing Debian packages when run as root, or print the apt-get line and stop.
+SHELL       := /bin/bash
+SWIFT       ?= swift
+CONFIG      ?= release
+BIN         := .build/$(CONFIG)/edgewise
+# Debian packages the build and tests need (C libraries come with the device and app work).
+APT_PACKAGES ?=
+
+.PHONY: all deps build demo test bench bench-kernels fuzz clean help
+
+all: build
+
+help:
+	@echo "make demo           build (release) and run the demo on bundled data"
+	@echo "make test           run every test (release build: kernels at -O2, zero-allocation checks)"
+	@echo "make bench          kernel throughput vs this CPU's measured peak, and DS-CNN-S latency"
+	@echo "make fuzz           run the libFuzzer targets (FUZZ_SECONDS=60 each)"
+
+deps:
+	@Scripts/ensure-deps.sh $(APT_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+demo: build
+	$(BIN) demo
+
+test: deps
+	$(SWIFT) test -c $(CONFIG)
+
+bench: build
+	$(SWIFT) build -c release --product edgewise-kernel-bench
+	.build/release/edgewise-kernel-bench
+	$(BIN) demo --iterations 5000
+
+fuzz:
+	Scripts/fuzz-model-loader.sh $${FUZZ_SECONDS:-60}
+
+clean:
+	rm -rf .build out
