@@ -4,8 +4,8 @@ SHELL       := /bin/bash
 SWIFT       ?= swift
 CONFIG      ?= release
 BIN         := .build/$(CONFIG)/edgewise
-# Debian packages the build and tests need (C libraries come with the device and app work).
-APT_PACKAGES ?=
+# Debian packages the build and tests need (C libraries with pkg-config files for SwiftPM system targets).
+APT_PACKAGES ?= libsndfile1-dev
 
 .PHONY: all deps build demo test bench bench-kernels fuzz clean help
 

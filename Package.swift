@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "EdgewiseCore", targets: ["EdgewiseCore"]),
         .library(name: "EdgewiseModel", targets: ["EdgewiseModel"]),
         .library(name: "EdgewiseInterop", targets: ["EdgewiseInterop"]),
+        .library(name: "EdgewiseTrain", targets: ["EdgewiseTrain"]),
+        .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
+        .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
     ],
     dependencies: [
@@ -25,11 +28,19 @@ let package = Package(
         .target(name: "EdgewiseModel", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseModel"),
         // Importers (TFLite now, ONNX later).
         .target(name: "EdgewiseInterop", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewiseInterop"),
+        // Training: backward kernels, losses, optimisers, multi-exit training and distillation.
+        .target(name: "EdgewiseTrain", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewiseTrain"),
+        // Front ends: audio features (MFCC), later ECG/PPG filtering and image normalisation.
+        .target(name: "EdgewiseSignal", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseSignal"),
+        // libsndfile (FLAC/WAV decoding), Debian package libsndfile1-dev.
+        .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
+        .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
             dependencies: [
-                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop",
+                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -39,5 +50,8 @@ let package = Package(
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseInterop"], path: "Tests/EdgewiseInteropTests"),
+        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
+        .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseSignal"], path: "Tests/EdgewiseSignalTests"),
+        .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseData"], path: "Tests/EdgewiseDataTests"),
     ]
 )

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "The model file (.edgewise).")
     var model: String
 
-    @OptionGroup var run: RunOptions
+    @OptionGroup var engine: RunOptions
 
     @Option(help: "Untimed warm-up runs per exit.")
     var warmup = 100
@@ -32,11 +32,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let m = try ModelFile.read(path: model)
-        let e = try Executor(graph: m.graph, options: try run.executionOptions())
+        let e = try Executor(graph: m.graph, options: try engine.executionOptions())
         var rng = SeededGenerator(seed: seed)
         let input = rng.uniform(count: e.input.count)
         let probe = LatencyProbe(warmup: warmup, iterations: iterations)
-        print("model \(model): \(e.graph.totalMACs) MACs, arena \(e.plan.arenaBytes) bytes, kernels \(e.isa), threads \(run.threads)")
+        print("model \(model): \(e.graph.totalMACs) MACs, arena \(e.plan.arenaBytes) bytes, kernels \(e.isa), threads \(engine.threads)")
         print("exit          MACs        p50 µs   p90 µs   p99 µs   GMAC/s@p50")
         for (s, exit) in zip(probe.measure(e, input: input), e.exits) {
             let gmacs = Double(exit.cumulativeMACs) / (s.p50 * 1000)

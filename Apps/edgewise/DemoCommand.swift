@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Timed runs per exit.")
     var iterations = 2000
 
-    @OptionGroup var run: RunOptions
+    @OptionGroup var engine: RunOptions
 
     func run() throws {
         var config = DSCNN.Config.small
@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
         print("wrote \(output) (\(size) bytes)\n")
 
         let loaded = try ModelFile.read(path: output)
-        let e = try Executor(graph: loaded.graph, options: try run.executionOptions())
+        let e = try Executor(graph: loaded.graph, options: try engine.executionOptions())
         print(ModelReport(executor: e).render())
 
         var rng = SeededGenerator(seed: seed &+ 1)

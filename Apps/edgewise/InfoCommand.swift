@@ -12,14 +12,14 @@ struct InfoCommand: ParsableCommand {
     @Argument(help: "The model file (.edgewise).")
     var model: String
 
-    @OptionGroup var run: RunOptions
+    @OptionGroup var engine: RunOptions
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
         let m = try ModelFile.read(path: model)
-        let e = try Executor(graph: m.graph, options: try run.executionOptions())
+        let e = try Executor(graph: m.graph, options: try engine.executionOptions())
         let report = ModelReport(executor: e)
         if json {
             let enc = JSONEncoder()

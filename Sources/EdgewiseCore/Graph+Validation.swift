@@ -4,7 +4,7 @@ extension Operator {
         switch self {
         case .conv2d, .depthwiseConv2d, .dense: return 2...3
         case .batchNorm: return 5...5
-        case .activation, .maxPool2d, .averagePool2d, .globalAveragePool, .reshape, .softmax, .quantize, .dequantize: return 1...1
+        case .activation, .maxPool2d, .averagePool2d, .globalAveragePool, .reshape, .softmax, .dropout, .quantize, .dequantize: return 1...1
         case .add: return 2...2
         case .concat: return 2...64
         case .layerNorm: return 3...3
@@ -65,7 +65,7 @@ extension Operator {
             let c = s[0].last
             for p in s.dropFirst() where p != [c] { throw fail("batch-norm parameters must be [\(c)], got \(p)") }
             return s[0]
-        case .activation, .softmax, .quantize, .dequantize:
+        case .activation, .softmax, .dropout, .quantize, .dequantize:
             return s[0]
         case .maxPool2d(let a), .averagePool2d(let a):
             let (n, h, w, c) = try spatial(s[0])

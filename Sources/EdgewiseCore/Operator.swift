@@ -119,6 +119,9 @@ public enum Operator: Hashable, Codable, Sendable {
     case matmul(transposeB: Bool)
     /// Inputs: x `[N,T,D]`, wq, wk, wv, wo (each `[D,D]`), bq, bk, bv, bo (each `[D]`). Output `[N,T,D]`.
     case multiHeadSelfAttention(heads: Int)
+    /// Inputs: x. Zeroes a `rate` fraction of elements while training (scaling the rest by
+    /// `1/(1-rate)`); the identity at inference.
+    case dropout(rate: Float)
     /// Inputs: x (float32). Output: the node's quantised type with its ``Value/quant``.
     case quantize
     /// Inputs: x (quantised). Output: float32.
@@ -142,6 +145,7 @@ public enum Operator: Hashable, Codable, Sendable {
         case .layerNorm: return "layer_norm"
         case .matmul: return "matmul"
         case .multiHeadSelfAttention: return "multi_head_self_attention"
+        case .dropout: return "dropout"
         case .quantize: return "quantize"
         case .dequantize: return "dequantize"
         }

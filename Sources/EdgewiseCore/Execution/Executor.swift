@@ -284,11 +284,11 @@ public final class Executor: @unchecked Sendable {
         case .concat(let axis):
             let ins = node.inputs.map { UnsafeBufferPointer(buffer($0)) }
             run = { ReferenceKernels.concat(ins, shapes, axis: axis, into: y) }
-        case .reshape:
+        case .reshape, .dropout:
             if graph.isConstant(node.inputs[0]) {
                 run = { _ = y.update(fromContentsOf: xr) }
             } else {
-                run = {}  // the plan aliases the output to the input
+                run = {}  // the plan aliases the output to the input (dropout is the identity at inference)
             }
         case .softmax:
             run = { ReferenceKernels.softmax(xr, lastAxis: shapes[0].last, into: y) }

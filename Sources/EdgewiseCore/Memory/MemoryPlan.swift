@@ -2,7 +2,8 @@
 ///
 /// Built once at load by liveness analysis over the execution order: a value is alive from the step
 /// that writes it to the last step that reads it; exit outputs stay alive to the end of a run so the
-/// caller can read every exit it passed. Reshapes alias their input (no copy, no extra bytes).
+/// caller can read every exit it passed. Reshapes and (inference-mode) dropouts alias their input:
+/// no copy, no extra bytes.
 public struct MemoryPlan: Sendable {
     /// One planned buffer.
     public struct Buffer: Sendable {
@@ -35,7 +36,10 @@ public struct MemoryPlan: Sendable {
         var root: [ValueID: ValueID] = [:]
         func find(_ v: ValueID) -> ValueID { var v = v; while let r = root[v] { v = r }; return v }
         for (n, _, _) in order {
-            if case .reshape = n.op, !graph.isConstant(n.inputs[0]) { root[n.output] = find(n.inputs[0]) }
+            switch n.op {
+            case .reshape, .dropout: if !graph.isConstant(n.inputs[0]) { root[n.output] = find(n.inputs[0]) }
+            default: break
+            }
         }
         var first: [ValueID: Int] = [graph.input: 0]
         var last: [ValueID: Int] = [graph.input: 0]
