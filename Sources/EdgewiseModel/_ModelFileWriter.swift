@@ -42,7 +42,12 @@ enum ModelFileWriter {
         do { json = Array(try StructureCodec.encoder().encode(structure)) } catch {
             throw ModelFileError.malformedStructure(file: name, offset: 0, detail: "cannot encode the structure: \(error)")
         }
+        return layOut(structureJSON: json, weights: weights, options: options)
+    }
 
+    /// Lays out a file from a structure section and a weights section, without checking either
+    /// (tests use it to make files with bad contents but valid checksums).
+    static func layOut(structureJSON json: [UInt8], weights: [UInt8], options: EncodeOptions = .init()) -> [UInt8] {
         var sections: [(kind: UInt32, bytes: [UInt8])] = [(ModelFileLayout.kindStructure, json)]
         sections += options.extraSections
         sections.append((ModelFileLayout.kindWeights, weights))
