@@ -91,8 +91,14 @@ extension Graph {
         return g
     }
 
-    /// Batch norms folded and clamp activations fused: the form the executor runs.
-    public func finalized() -> Graph { foldingBatchNorms().fusingActivations() }
+    /// Batch norms folded and clamp activations fused: the form the executor runs. Constants no node
+    /// reads any more (the folded batch norms' parameters) are dropped.
+    public func finalized() -> Graph {
+        var g = foldingBatchNorms().fusingActivations()
+        let read = Set(g.nodesInExecutionOrder.flatMap { $0.node.inputs })
+        g.constants = g.constants.filter { read.contains($0.key) }
+        return g
+    }
 }
 
 extension Operator {

@@ -65,7 +65,10 @@ extension Operator {
             let c = s[0].last
             for p in s.dropFirst() where p != [c] { throw fail("batch-norm parameters must be [\(c)], got \(p)") }
             return s[0]
-        case .activation, .softmax, .dropout, .quantize, .dequantize:
+        case .dropout(let rate):
+            guard rate >= 0 && rate < 1 else { throw fail("dropout rate must be in [0, 1), got \(rate)") }
+            return s[0]
+        case .activation, .softmax, .quantize, .dequantize:
             return s[0]
         case .maxPool2d(let a), .averagePool2d(let a):
             let (n, h, w, c) = try spatial(s[0])

@@ -133,7 +133,7 @@ enum StructureCodec {
         case .concat(let axis): return [axis]
         case .reshape(let s): return s.dims
         case .multiHeadSelfAttention(let heads): return [heads]
-        case .dense, .batchNorm, .activation, .globalAveragePool, .add, .softmax, .layerNorm, .matmul, .quantize, .dequantize:
+        case .dense, .batchNorm, .activation, .globalAveragePool, .add, .softmax, .layerNorm, .matmul, .dropout, .quantize, .dequantize:
             return []
         }
     }

@@ -272,15 +272,27 @@ public final class Executor: @unchecked Sendable {
             run = { ReferenceKernels.batchNorm(xr, channels: shapes[0].last, gamma: g, beta: b, mean: mu, variance: v, epsilon: eps, into: y) }
         case .activation(let act):
             run = { ReferenceKernels.activation(xr, act, into: y) }
-        case .maxPool2d(let a):
-            run = { ReferenceKernels.pool2d(xr, shapes[0], a, max: true, into: y, ys) }
-        case .averagePool2d(let a):
-            run = { ReferenceKernels.pool2d(xr, shapes[0], a, max: false, into: y, ys) }
+        case .maxPool2d(let a), .averagePool2d(let a):
+            let isMax: Bool
+            if case .maxPool2d = node.op { isMax = true } else { isMax = false }
+            if table != nil {
+                run = { ChannelLastKernels.pool2d(xr.baseAddress!, shapes[0], a, max: isMax, into: y.baseAddress!, ys) }
+            } else {
+                run = { ReferenceKernels.pool2d(xr, shapes[0], a, max: isMax, into: y, ys) }
+            }
         case .globalAveragePool:
-            run = { ReferenceKernels.globalAveragePool(xr, shapes[0], into: y) }
+            if table != nil {
+                run = { ChannelLastKernels.globalAveragePool(xr.baseAddress!, shapes[0], into: y.baseAddress!) }
+            } else {
+                run = { ReferenceKernels.globalAveragePool(xr, shapes[0], into: y) }
+            }
         case .add(let act):
             let b = UnsafeBufferPointer(buffer(node.inputs[1]))
-            run = { ReferenceKernels.add(xr, b, activation: act, into: y) }
+            if table != nil, let clamp = act.clampBounds {
+                run = { ChannelLastKernels.add(xr.baseAddress!, b.baseAddress!, count: y.count, clamp: clamp, into: y.baseAddress!) }
+            } else {
+                run = { ReferenceKernels.add(xr, b, activation: act, into: y) }
+            }
         case .concat(let axis):
             let ins = node.inputs.map { UnsafeBufferPointer(buffer($0)) }
             run = { ReferenceKernels.concat(ins, shapes, axis: axis, into: y) }
