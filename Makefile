@@ -7,7 +7,7 @@ BIN         := .build/$(CONFIG)/edgewise
 # Debian packages the build and tests need (C libraries with pkg-config files for SwiftPM system targets).
 APT_PACKAGES ?= libsndfile1-dev
 
-.PHONY: all deps build demo test bench bench-kernels fuzz clean help
+.PHONY: all deps build demo test bench bench-allocations fuzz clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make demo           build (release) and run the demo on bundled data"
 	@echo "make test           run every test (release build: kernels at -O2, zero-allocation checks)"
 	@echo "make bench          kernel throughput vs this CPU's measured peak, and DS-CNN-S latency"
+	@echo "make bench-allocations  heap allocations per inference, counted by ordo-one/benchmark"
 	@echo "make fuzz           run the libFuzzer targets (FUZZ_SECONDS=60 each)"
 
 deps:
@@ -33,6 +34,10 @@ bench: build
 	$(SWIFT) build -c release --product edgewise-kernel-bench
 	.build/release/edgewise-kernel-bench
 	$(BIN) demo --iterations 5000
+
+bench-allocations:
+	ln -sfn ../.. Benchmarks/Allocations/Edgewise
+	cd Benchmarks/Allocations && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 
 fuzz:
 	Scripts/fuzz-model-loader.sh $${FUZZ_SECONDS:-60}
