@@ -31,7 +31,13 @@ public final class ByteStorage: @unchecked Sendable {
 
     /// Copies an array of trivially-copyable values into a new aligned block.
     public convenience init<T: BitwiseCopyable>(copying values: [T]) {
-        self.init(copying: values.withUnsafeBytes { $0 })
+        let count = values.count * MemoryLayout<T>.stride
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        // Copy inside the closure: the array's buffer pointer is valid only there.
+        values.withUnsafeBytes { src in
+            if let base = src.baseAddress, count > 0 { p.copyMemory(from: base, byteCount: count) }
+        }
+        self.init(bytes: UnsafeRawBufferPointer(start: p, count: count)) { b in b.baseAddress?.deallocate() }
     }
 
     deinit { release?(bytes) }
