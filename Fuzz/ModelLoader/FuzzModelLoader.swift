@@ -12,8 +12,13 @@ import EdgewiseCore
 /// Decodes `bytes` twice: as given (exercising the header and checksum checks) and with its checksums
 /// recomputed (so mutations reach the section, JSON, constant and graph checks). Whatever decodes must
 /// encode again and decode to the same bytes; anything else is a bug and traps.
+///
+/// An input starting with `{` is also decoded as the structure JSON of a file whose weights section is
+/// `fuzzWeights` (zeros), which lets the fuzzer work on the JSON without shifting section offsets.
 func fuzzOne(_ bytes: [UInt8]) {
-    for input in [bytes, ModelFile.resealed(bytes)] {
+    var inputs = [bytes, ModelFile.resealed(bytes)]
+    if bytes.first == UInt8(ascii: "{") { inputs.append(ModelFile.wrapping(structureJSON: bytes, weights: fuzzWeights)) }
+    for input in inputs {
         guard let model = try? ModelFile.decode(input, name: "fuzz-input") else { continue }
         let encoded: [UInt8]
         do { encoded = try ModelFile.encode(model) } catch { fatalError("decoded model does not encode: \(error)") }
@@ -22,6 +27,16 @@ func fuzzOne(_ bytes: [UInt8]) {
             precondition(again == encoded, "re-encoding is not stable")
         } catch { fatalError("re-encoded model does not decode: \(error)") }
     }
+}
+
+/// The weights section used with a bare structure JSON input.
+let fuzzWeights = [UInt8](repeating: 0, count: 8192)
+
+/// The structure section of a model file written by `ModelFile.encode` (entry 0 of its section table).
+func structureJSON(of file: [UInt8]) -> [UInt8] {
+    func u64(_ o: Int) -> Int { (0..<8).reduce(0) { $0 | Int(file[o + $1]) << (8 * $1) } }
+    let offset = u64(64 + 8), length = u64(64 + 16)
+    return Array(file[offset..<(offset + length)])
 }
 
 /// Deterministic pseudo-random floats in [-1, 1).
@@ -74,7 +89,14 @@ func seedFiles() throws -> [(name: String, bytes: [UInt8])] {
     c.endStage("all")
     let oneExit = Model(graph: try c.build(), labels: ["normal", "af"])
 
-    return [("two-exit.ewm", try ModelFile.encode(twoExit)), ("one-exit.ewm", try ModelFile.encode(oneExit))]
+    let files = [("two-exit.ewm", try ModelFile.encode(twoExit)), ("one-exit.ewm", try ModelFile.encode(oneExit))]
+    return files + files.map { ($0.0.replacingSuffix(".ewm", with: ".json"), structureJSON(of: $0.1)) }
+}
+
+extension String {
+    func replacingSuffix(_ suffix: String, with new: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + new : self
+    }
 }
 
 func writeSeeds(to dir: String) throws {
