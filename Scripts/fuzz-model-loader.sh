@@ -8,6 +8,7 @@
 # SECONDS, growing Fuzz/corpus-work/corpus. Crash inputs land in Fuzz/corpus-work/artifacts/;
 # replay one with a plain build: `swift run edgewise-fuzz-model Fuzz/corpus-work/artifacts/crash-…`.
 # Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-jobs=2 -workers=2").
+# Links with lld: gold (Swift's default on Linux) stops with an internal error on this link.
 set -euo pipefail
 
 SECONDS_TO_RUN="${1:-60}"

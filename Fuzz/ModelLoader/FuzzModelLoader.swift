@@ -9,7 +9,7 @@ import Glibc
 import EdgewiseCore
 @_spi(Fuzzing) import EdgewiseModel
 
-/// Decodes `bytes` twice: as given (exercising the header and checksum checks) and with its checksums
+/// Decodes `bytes` as given (exercising the header and checksum checks) and with its checksums
 /// recomputed (so mutations reach the section, JSON, constant and graph checks). Whatever decodes must
 /// encode again and decode to the same bytes; anything else is a bug and traps.
 ///
@@ -157,7 +157,11 @@ struct FuzzModelLoaderTool {
                 bytes += buf[0..<n]
             }
             fclose(f)
-            do { _ = try ModelFile.decode(bytes, name: path); print("\(path): decodes") } catch { print(error) }
+            var variants = [("as given", bytes), ("resealed", ModelFile.resealed(bytes))]
+            if bytes.first == UInt8(ascii: "{") { variants.append(("as JSON", ModelFile.wrapping(structureJSON: bytes, weights: fuzzWeights))) }
+            for (how, input) in variants {
+                do { _ = try ModelFile.decode(input, name: path); print("\(how): \(path): decodes") } catch { print("\(how): \(error)") }
+            }
             fuzzOne(bytes)
         }
     }
