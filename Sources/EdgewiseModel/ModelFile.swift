@@ -77,11 +77,8 @@ public enum ModelFile {
         guard fstat(fd, &st) == 0 else { throw ModelFileError.io(file: path, detail: "cannot stat: \(errnoText())") }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw ModelFileError.io(file: path, detail: "not a regular file") }
         let size = Int(st.st_size)
-        guard size > 0 else {
-            // mmap cannot map zero bytes; an empty file is just a truncated one.
-            _ = try ModelFileReader.parse(UnsafeRawBufferPointer(start: nil, count: 0), name: path)
-            throw ModelFileError.truncated(file: path, offset: 0, needed: 4, available: 0)
-        }
+        // mmap cannot map zero bytes; an empty file is a truncated one (as `decode([])` reports it).
+        guard size > 0 else { throw ModelFileError.truncated(file: path, offset: 0, needed: 4, available: 0) }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw ModelFileError.io(file: path, detail: "cannot map \(size) bytes: \(errnoText())")
         }
@@ -115,6 +112,13 @@ public enum ModelFile {
         var b = bytes
         ModelFileWriter.seal(&b)
         return b
+    }
+
+    /// For fuzzing: a well-formed file (valid checksums) around an arbitrary structure section and
+    /// weights section, so a fuzzer can mutate the structure JSON directly. Never traps.
+    @_spi(Fuzzing)
+    public static func wrapping(structureJSON: [UInt8], weights: [UInt8]) -> [UInt8] {
+        ModelFileWriter.layOut(structureJSON: structureJSON, weights: weights)
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -51,6 +51,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `FILE: offset N: what is wrong` (`FILE: what is wrong` for ``io(file:detail:)``).
     public var description: String {
         func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
         switch self {
@@ -84,7 +85,9 @@ public struct ModelFileVersion: Hashable, Sendable, CustomStringConvertible {
     /// Incremented for additions old readers can skip (new JSON keys, longer header, new section kinds).
     public var minor: UInt16
 
+    /// A version `major.minor`.
     public init(major: UInt16, minor: UInt16) { self.major = major; self.minor = minor }
 
+    /// `major.minor`, e.g. `1.0`.
     public var description: String { "\(major).\(minor)" }
 }

@@ -71,7 +71,6 @@ enum ModelFileWriter {
             LE.put32(s.kind, into: &out, at: e + ModelFileLayout.eKind)
             LE.put64(UInt64(p.offset), into: &out, at: e + ModelFileLayout.eOffset)
             LE.put64(UInt64(p.length), into: &out, at: e + ModelFileLayout.eLength)
-            LE.put32(CRC32.checksum(s.bytes), into: &out, at: e + ModelFileLayout.eCRC)
         }
         out.replaceSubrange(0..<4, with: ModelFileLayout.magic)
         LE.put16(options.version.major, into: &out, at: ModelFileLayout.hMajor)
@@ -81,7 +80,7 @@ enum ModelFileWriter {
         LE.put64(UInt64(tableOffset), into: &out, at: ModelFileLayout.hTableOffset)
         LE.put32(UInt32(sections.count), into: &out, at: ModelFileLayout.hSectionCount)
         LE.put32(UInt32(options.entrySize), into: &out, at: ModelFileLayout.hEntrySize)
-        seal(&out)
+        seal(&out)  // the file size, every section CRC, the table CRC and the header CRC
         return out
     }
 

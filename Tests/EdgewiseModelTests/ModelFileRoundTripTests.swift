@@ -92,6 +92,40 @@ func temporaryPath(_ name: String) -> String {
         #expect(access(path + ".tmp-\(getpid())", F_OK) != 0)
     }
 
+    @Test func mappingIsReleasedWithTheLastViewAndOnFailure() throws {
+        /// Whether this process currently maps `path`.
+        func isMapped(_ path: String) -> Bool {
+            guard let f = fopen("/proc/self/maps", "r") else { return false }
+            defer { fclose(f) }
+            var line = [CChar](repeating: 0, count: 4096)
+            while fgets(&line, Int32(line.count), f) != nil {
+                let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if text.hasSuffix(path + "\n") { return true }
+            }
+            return false
+        }
+        let path = temporaryPath("mapped.ewm")
+        defer { unlink(path) }
+        try ModelFile.write(try makeSampleModel(), to: path)
+        var model: Model? = try ModelFile.read(path: path)
+        #expect(isMapped(path))
+        var weights: TensorData? = model?.graph.constants.values.first
+        model = nil
+        #expect(isMapped(path), "a surviving view keeps the mapping")
+        #expect(weights.map { $0.byteCount > 0 } == true)
+        weights = nil
+        #expect(!isMapped(path), "the mapping is released with the last view")
+
+        // A file that fails to load leaves no mapping behind.
+        var bytes = try ModelFile.encode(try makeSampleModel())
+        bytes[bytes.count - 1] ^= 1
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        #expect(throws: ModelFileError.self) { try ModelFile.read(path: path) }
+        #expect(!isMapped(path))
+    }
+
     @Test func newerMinorVersionWithLongerHeaderAndUnknownSectionIsReadable() throws {
         let model = try makeSampleModel()
         var options = EncodeOptions()
