@@ -29,8 +29,13 @@ extension Operator {
         }
         func outSize(_ input: Int, _ k: Int, _ stride: Int, _ dil: Int, _ padBefore: Int, _ padAfter: Int) throws -> Int {
             guard k >= 1, stride >= 1, dil >= 1, padBefore >= 0, padAfter >= 0 else { throw fail("kernel, stride and dilation must be ≥ 1 and padding ≥ 0") }
-            let eff = (k - 1) * dil + 1
-            let span = input + padBefore + padAfter - eff
+            // Attributes come from files: every step is overflow-checked.
+            let (kd, o1) = (k - 1).multipliedReportingOverflow(by: dil)
+            let (padded, o2) = input.addingReportingOverflow(padBefore)
+            let (padded2, o3) = padded.addingReportingOverflow(padAfter)
+            guard !o1, !o2, !o3, kd < Int.max else { throw fail("window or padding too large") }
+            let eff = kd + 1
+            let span = padded2 - eff
             guard span >= 0 else { throw fail("window \(eff) is larger than the padded input \(input + padBefore + padAfter)") }
             return span / stride + 1
         }
@@ -51,7 +56,8 @@ extension Operator {
             let (n, h, w, c) = try spatial(s[0])
             let wt = s[1]
             guard a.depthMultiplier >= 1 else { throw fail("depth multiplier must be ≥ 1") }
-            guard wt.rank == 3, wt[2] == c * a.depthMultiplier else { throw fail("depthwise weights must be [KH,KW,\(c * a.depthMultiplier)], got \(wt)") }
+            let (cm, overflow) = c.multipliedReportingOverflow(by: a.depthMultiplier)
+            guard !overflow, wt.rank == 3, wt[2] == cm else { throw fail("depthwise weights must be [KH,KW,\(c * a.depthMultiplier)], got \(wt)") }
             if s[0].rank == 3 && wt[0] != 1 { throw fail("a 1-D depthwise conv needs KH = 1, weights are \(wt)") }
             if s.count == 3 && s[2] != [wt[2]] { throw fail("bias must be [\(wt[2])], got \(s[2])") }
             let oh = try outSize(h, wt[0], a.stride.h, a.dilation.h, a.padding.top, a.padding.bottom)
@@ -89,7 +95,9 @@ extension Operator {
             for t in s.dropFirst() {
                 guard t.rank == r else { throw fail("concat inputs differ in rank") }
                 for d in 0..<r where d != ax && t[d] != o[d] { throw fail("concat inputs differ in dimension \(d): \(o) vs \(t)") }
-                o[ax] += t[ax]
+                let (sum, overflow) = o[ax].addingReportingOverflow(t[ax])
+                guard !overflow else { throw fail("concat size overflows") }
+                o[ax] = sum
             }
             return o
         case .reshape(let target):
@@ -136,6 +144,11 @@ extension Graph {
             }
             guard bytes == data.byteCount else { throw GraphError.constantSizeMismatch(value: v.name, expectedBytes: bytes, gotBytes: data.byteCount) }
         }
+        for v in values {
+            guard let n = v.shape.checkedElementCount, v.dtype.byteCount(for: n) != nil else {
+                throw GraphError.shapeMismatch(node: v.name, detail: "shape \(v.shape) is negative or too large")
+            }
+        }
         var written = Set<ValueID>(constants.keys)
         written.insert(input)
         var trunkWritten = written
@@ -178,6 +191,23 @@ extension Graph {
             guard out.dtype == x else {
                 throw GraphError.dtypeMismatch(node: node.name, detail: "output is \(out.dtype) but input is \(x)")
             }
+        }
+        // Weights and biases of the layers with parameters: float layers take float32 parameters;
+        // quantised layers take quantised weights and int32 biases.
+        switch node.op {
+        case .conv2d, .depthwiseConv2d, .dense:
+            let x = values[node.inputs[0]].dtype, w = values[node.inputs[1]].dtype
+            let b = node.inputs.count > 2 ? values[node.inputs[2]].dtype : nil
+            let ok = x == .float32 ? (w == .float32 && (b == nil || b == .float32))
+                                   : (w.isQuantized && (b == nil || b == .int32))
+            guard ok else {
+                throw GraphError.dtypeMismatch(node: node.name, detail: "a \(x) layer cannot take \(w) weights\(b.map { " and \($0) bias" } ?? "")")
+            }
+        case .batchNorm, .layerNorm, .multiHeadSelfAttention:
+            for i in node.inputs.dropFirst() where values[i].dtype != .float32 {
+                throw GraphError.dtypeMismatch(node: node.name, detail: "parameter '\(values[i].name)' must be float32, is \(values[i].dtype)")
+            }
+        default: break
         }
     }
 }

@@ -64,3 +64,28 @@ import Testing
         try f.validate()
     }
 }
+
+@Suite struct GraphHardeningTests {
+    /// Attributes read from files can be hostile: validation throws instead of trapping on overflow.
+    @Test func hugeAttributesThrowInsteadOfTrapping() throws {
+        var g = try DSCNN.build(.small)
+        guard case .conv2d(var a) = g.stages[0].nodes[0].op else { Issue.record("expected conv"); return }
+        a.dilation = Size2D(Int.max / 2, 1)
+        g.stages[0].nodes[0].op = .conv2d(a)
+        #expect(throws: GraphError.self) { try g.validate() }
+        a = ConvAttributes(padding: Padding(top: Int.max, bottom: Int.max))
+        g.stages[0].nodes[0].op = .conv2d(a)
+        #expect(throws: GraphError.self) { try g.validate() }
+        var h = try DSCNN.build(.small)
+        h.values[h.input].shape = [Int.max, 2, 2, 2]
+        #expect(throws: GraphError.self) { try h.validate() }
+    }
+
+    @Test func floatLayersRejectQuantisedWeights() throws {
+        var g = try DSCNN.build(.small)
+        let w = g.stages[0].nodes[0].inputs[1]
+        g.values[w].dtype = .int8
+        g.constants[w] = TensorData(copying: [Int8](repeating: 0, count: g.values[w].shape.elementCount))
+        #expect { try g.validate() } throws: { String(describing: $0).contains("cannot take int8 weights") }
+    }
+}
