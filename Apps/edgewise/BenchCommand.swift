@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgewiseCore
+import EdgewiseInterop
 import EdgewiseModel
 import Foundation
 
@@ -7,9 +8,15 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure inference latency per exit (p50/p90/p99) after warm-up.",
-        discussion: "Each timed run writes the input, runs until the exit and reads its output, on one thread unless --threads says otherwise. Inputs are random (seeded) unless --input gives a file of float32 values.")
+        discussion: """
+            Each timed run writes the input, runs until the exit and reads its output, on one thread unless \
+            --threads says otherwise. Inputs are random (seeded) unless --inputs names a .npy file of rows.
+            With --peer-json, times the final exit only and prints as its last line the JSON object that \
+            peer-bench's --extra hook reads; it takes PEER_BENCH_ITERS, PEER_BENCH_WARMUP and \
+            PEER_BENCH_FIXTURE from the environment when set.
+            """)
 
-    @Argument(help: "The model file (.edgewise).")
+    @Argument(help: "The model file (.edgewise, or .tflite to import on the fly).")
     var model: String
 
     @OptionGroup var engine: RunOptions
@@ -23,22 +30,40 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seed of the random input.")
     var seed: UInt64 = 1
 
+    @Option(help: "A .npy file of float32 input rows, used in turn.")
+    var inputs: String?
+
     @Flag(help: "Also print the median time of each layer.")
     var layers = false
+
+    @Flag(help: "Time the final exit and print one JSON line for peer-bench's --extra hook.")
+    var peerJSON = false
 
     func validate() throws {
         guard warmup >= 0, iterations >= 1 else { throw ValidationError("--warmup must be ≥ 0 and --iterations ≥ 1") }
     }
 
     func run() throws {
-        let m = try ModelFile.read(path: model)
+        let env = ProcessInfo.processInfo.environment
+        let m = try loadModel(model)
         let e = try Executor(graph: m.graph, options: try engine.executionOptions())
-        var rng = SeededGenerator(seed: seed)
-        let input = rng.uniform(count: e.input.count)
+        let rows = try inputRows(path: peerJSON ? (inputs ?? env["PEER_BENCH_FIXTURE"]) : inputs, width: e.input.count)
+        if peerJSON {
+            let probe = LatencyProbe(warmup: env["PEER_BENCH_WARMUP"].flatMap(Int.init) ?? warmup,
+                                     iterations: env["PEER_BENCH_ITERS"].flatMap(Int.init) ?? iterations)
+            let ns = probe.timeRuns(e, inputs: rows, stopAt: e.exits.count - 1)
+            let s = LatencySummary(name: "final", nanoseconds: ns)
+            let samples = ns.map { (Double($0) / 1000 * 100).rounded() / 100 }
+            let line = try JSONSerialization.data(withJSONObject: ["median_us": s.p50, "p90_us": s.p90, "p99_us": s.p99, "samples_us": samples])
+            FileHandle.standardError.write("# \(model): \(e.isa) kernels, \(ns.count) runs, \(rows.count) input rows\n".data(using: .utf8)!)
+            print(String(decoding: line, as: UTF8.self))
+            return
+        }
         let probe = LatencyProbe(warmup: warmup, iterations: iterations)
         print("model \(model): \(e.graph.totalMACs) MACs, arena \(e.plan.arenaBytes) bytes, kernels \(e.isa), threads \(engine.threads)")
         print("exit          MACs        p50 µs   p90 µs   p99 µs   GMAC/s@p50")
-        for (s, exit) in zip(probe.measure(e, input: input), e.exits) {
+        for exit in e.exits {
+            let s = LatencySummary(name: exit.name, nanoseconds: probe.timeRuns(e, inputs: rows, stopAt: exit.index))
             let gmacs = Double(exit.cumulativeMACs) / (s.p50 * 1000)
             print(String(format: "%-12@ %9d  %9.1f %8.1f %8.1f   %8.2f", s.name as NSString, exit.cumulativeMACs, s.p50, s.p90, s.p99, gmacs))
         }
@@ -50,5 +75,19 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "%-21@ %-20@ %8d %10.2f  %@", l.node.name as NSString, l.node.op.kindName as NSString, l.macs, us, gflops as NSString))
             }
         }
+    }
+
+    /// Input rows from a .npy file (each row the model's input size), or one seeded random row.
+    private func inputRows(path: String?, width: Int) throws -> [[Float]] {
+        guard let path else {
+            var rng = SeededGenerator(seed: seed)
+            return [rng.uniform(count: width)]
+        }
+        let npy = try NPYFile(path: path)
+        let values = try npy.floats()
+        guard values.count % width == 0, !values.isEmpty else {
+            throw ValidationError("\(path): \(values.count) values do not split into rows of the model's \(width) inputs")
+        }
+        return stride(from: 0, to: values.count, by: width).map { Array(values[$0..<($0 + width)]) }
     }
 }

@@ -19,8 +19,8 @@ public struct LatencySummary: Sendable, Codable {
     }
 }
 
-/// Times an executor per exit: each measured run writes the input, runs until that exit, and reads
-/// the exit's output, after `warmup` untimed runs.
+/// Times an executor per exit: each measured run writes the input, runs until that exit, and copies
+/// the exit's output out, after `warmup` untimed runs.
 public struct LatencyProbe {
     public var warmup: Int
     public var iterations: Int
@@ -32,25 +32,28 @@ public struct LatencyProbe {
     /// Times stopping at each exit in turn. `input` must have the executor's input size.
     public func measure(_ executor: Executor, input: [Float]) -> [LatencySummary] {
         executor.exits.map { exit in
-            LatencySummary(name: exit.name, nanoseconds: timeRuns(executor, input: input, stopAt: exit.index))
+            LatencySummary(name: exit.name, nanoseconds: timeRuns(executor, inputs: [input], stopAt: exit.index))
         }
     }
 
-    /// Raw nanosecond samples of runs that stop at exit `stopAt`.
-    public func timeRuns(_ executor: Executor, input: [Float], stopAt: Int) -> [UInt64] {
+    /// Raw nanosecond samples of runs that stop at exit `stopAt`, cycling through `inputs` (each of the
+    /// executor's input size). A timed run copies the input in, runs, and copies the output out.
+    public func timeRuns(_ executor: Executor, inputs: [[Float]], stopAt: Int) -> [UInt64] {
+        precondition(!inputs.isEmpty && inputs.allSatisfy { $0.count == executor.input.count }, "input rows must match the model input")
         var samples = [UInt64](repeating: 0, count: iterations)
-        var sink: Float = 0
-        input.withUnsafeBufferPointer { src in
-            for i in -warmup..<iterations {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = executor.input.update(fromContentsOf: src)
-                let out = executor.run { $0.index >= stopAt ? .stop : .continue }
-                sink += out.values[0]
-                let t1 = DispatchTime.now().uptimeNanoseconds
-                if i >= 0 { samples[i] = t1 - t0 }
-            }
+        let width = executor.exits[stopAt].values.count
+        let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: width)
+        defer { output.deallocate() }
+        for i in -warmup..<iterations {
+            let row = inputs[(i + warmup) % inputs.count]
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            row.withUnsafeBufferPointer { _ = executor.input.update(fromContentsOf: $0) }
+            let out = executor.run { $0.index >= stopAt ? .stop : .continue }
+            _ = output.update(fromContentsOf: out.values)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            if i >= 0 { samples[i] = t1 - t0 }
         }
-        withUnsafeMutablePointer(to: &sink) { ew_escape($0) }
+        ew_escape(output.baseAddress)
         return samples
     }
 }
