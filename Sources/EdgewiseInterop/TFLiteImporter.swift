@@ -47,12 +47,7 @@ public enum TFLiteImporter {
     /// Metadata written: `source`, `source_sha256` (of `bytes`), `importer`, `tflite_description`,
     /// `tflite_input` and `tflite_output` (tensor names), `tflite_operators` (operator names in order).
     public static func importModel(bytes: [UInt8], name: String) throws -> Model {
-        let file: TFLiteModelFile
-        do { file = try TFLiteModelFile(bytes: bytes) } catch let e as FlatBufferError {
-            throw TFLiteImportError.malformed(file: name, detail: e.detail)
-        }
-        var converter = TFLiteConverter(file: file, name: name)
-        let graph = try converter.convert()
+        let (file, graph) = try importGraph(bytes: bytes, name: name)
         var metadata: [String: String] = [
             "source": name,
             "source_sha256": SHA256.hexDigest(bytes),
@@ -63,6 +58,17 @@ public enum TFLiteImporter {
         if let i = file.inputs.first { metadata["tflite_input"] = file.tensors[i].name }
         if let o = file.outputs.first { metadata["tflite_output"] = file.tensors[o].name }
         return Model(graph: graph, metadata: metadata)
+    }
+
+    /// Parses and converts without computing metadata (the SHA-256): what the byte-flip tests and the
+    /// fuzz target exercise.
+    static func importGraph(bytes: [UInt8], name: String) throws -> (TFLiteModelFile, Graph) {
+        let file: TFLiteModelFile
+        do { file = try TFLiteModelFile(bytes: bytes) } catch let e as FlatBufferError {
+            throw TFLiteImportError.malformed(file: name, detail: e.detail)
+        }
+        var converter = TFLiteConverter(file: file, name: name)
+        return (file, try converter.convert())
     }
 
     /// The names of the operators in a `.tflite` file, in execution order (e.g. `["RESHAPE", "CONV_2D", …]`),
