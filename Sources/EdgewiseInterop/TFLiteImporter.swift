@@ -515,16 +515,22 @@ struct TFLiteConverter {
             return perm.firstIndex(of: old)
         }
         let quant = try quantParams(t, dtype: dt, axisMap: axisMap)
-        let data: [UInt8]
-        if identity {
-            data = Array(file.reader.bytes[range])
-        } else {
-            guard dt != .int4 else {
-                throw TFLiteImportError.unsupportedTensorType(file: name, operatorIndex: op.index, op: op.name, tensor: t.name, type: "INT4 weights that need a transpose")
-            }
-            data = permute(file.reader.bytes[range], shape: t.shape, perm: perm, elementSize: dt == .float32 || dt == .int32 ? 4 : 1)
+        if !identity && dt == .int4 {
+            throw TFLiteImportError.unsupportedTensorType(file: name, operatorIndex: op.index, op: op.name, tensor: t.name, type: "INT4 weights that need a transpose")
         }
-        let v = b.constant("op\(op.index).\(role)", shape: Shape(shape), dtype: dt, quant: quant, data: TensorData(copying: data))
+        // Copied straight into a 64-byte-aligned block (not through `TensorData(copying:)`: see the
+        // note on `alignedStorage`).
+        let storage = alignedStorage(byteCount: range.count) { dst in
+            file.reader.bytes[range].withUnsafeBytes { src in
+                if identity {
+                    dst.copyMemory(from: src)
+                } else {
+                    permute(src, into: dst, shape: t.shape, perm: perm, elementSize: dt == .float32 || dt == .int32 ? 4 : 1)
+                }
+            }
+        }
+        let data = TensorData(storage: storage, offset: 0, byteCount: range.count)
+        let v = b.constant("op\(op.index).\(role)", shape: Shape(shape), dtype: dt, quant: quant, data: data)
         constantCache[key] = v
         return v
     }
@@ -553,37 +559,45 @@ struct TFLiteConverter {
     }
 }
 
-/// Copies a row-major tensor of `shape` into the axis order `perm` (output axis i is input axis `perm[i]`).
-func permute(_ src: ArraySlice<UInt8>, shape: [Int], perm: [Int], elementSize: Int) -> [UInt8] {
+/// A new 64-byte-aligned ``ByteStorage`` of `byteCount` bytes, every byte written by `fill`.
+///
+/// Built by hand rather than with `ByteStorage(copying: [T])` / `TensorData(copying:)`: that
+/// initialiser lets the array's pointer escape `withUnsafeBytes`, which AddressSanitizer reports as a
+/// heap use-after-free in optimised builds (reported to the EdgewiseCore owner).
+func alignedStorage(byteCount: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> ByteStorage {
+    let p = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+    let buffer = UnsafeMutableRawBufferPointer(start: p, count: byteCount)
+    fill(buffer)
+    return ByteStorage(bytes: UnsafeRawBufferPointer(buffer)) { b in b.baseAddress?.deallocate() }
+}
+
+/// Copies a row-major tensor of `shape` from `src` into `dst` in the axis order `perm` (output axis i
+/// is input axis `perm[i]`). Both buffers hold exactly the tensor's bytes.
+func permute(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, shape: [Int], perm: [Int], elementSize: Int) {
     let rank = shape.count
     let total = shape.reduce(1, *)
-    guard total > 0 else { return [] }
+    precondition(src.count == total * elementSize && dst.count == src.count && perm.count == rank)
+    guard total > 0 else { return }
     var srcStrides = [Int](repeating: 1, count: rank)
     if rank >= 2 {
         for d in stride(from: rank - 2, through: 0, by: -1) { srcStrides[d] = srcStrides[d + 1] * shape[d + 1] }
     }
     let outDims = perm.map { shape[$0] }
     let step = perm.map { srcStrides[$0] * elementSize }
-    var out = [UInt8](repeating: 0, count: total * elementSize)
-    src.withUnsafeBytes { s in
-        out.withUnsafeMutableBytes { o in
-            var idx = [Int](repeating: 0, count: rank)
-            var sp = 0
-            var op = 0
-            for _ in 0..<total {
-                for k in 0..<elementSize { o[op + k] = s[sp + k] }
-                op += elementSize
-                var d = rank - 1
-                while d >= 0 {
-                    idx[d] += 1
-                    sp += step[d]
-                    if idx[d] < outDims[d] { break }
-                    sp -= step[d] * outDims[d]
-                    idx[d] = 0
-                    d -= 1
-                }
-            }
+    var idx = [Int](repeating: 0, count: rank)
+    var sp = 0
+    var op = 0
+    for _ in 0..<total {
+        for k in 0..<elementSize { dst[op + k] = src[sp + k] }
+        op += elementSize
+        var d = rank - 1
+        while d >= 0 {
+            idx[d] += 1
+            sp += step[d]
+            if idx[d] < outDims[d] { break }
+            sp -= step[d] * outDims[d]
+            idx[d] = 0
+            d -= 1
         }
     }
-    return out
 }
