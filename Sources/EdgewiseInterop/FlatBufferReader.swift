@@ -1,13 +1,14 @@
 /// Why a FlatBuffer could not be read: every offset, vtable, vector and string is checked against the
 /// buffer before use, and the first one that does not fit ends the read with this error.
-public struct FlatBufferError: Error, Equatable, CustomStringConvertible, Sendable {
+struct FlatBufferError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What was being read and what was wrong, e.g. "vector at 1234: 99999 elements of 4 bytes run past the end (4096 bytes)".
-    public var detail: String
-    public init(_ detail: String) { self.detail = detail }
-    public var description: String { detail }
+    var detail: String
+    init(_ detail: String) { self.detail = detail }
+    var description: String { detail }
 }
 
 /// A bounds-checked reader of the FlatBuffers binary format (little-endian), written for untrusted files.
+/// Internal to EdgewiseInterop: its errors surface as ``TFLiteImportError/malformed(file:detail:)``.
 ///
 /// The format in short: the buffer starts with a `uoffset` (u32) to the root table. A table starts with
 /// an `soffset` (i32): the table position minus that value is its vtable. A vtable is a list of u16:
@@ -20,68 +21,68 @@ public struct FlatBufferError: Error, Equatable, CustomStringConvertible, Sendab
 /// checked to lie in the buffer, all arithmetic is done on `Int` (64-bit) from 32-bit file values so it
 /// cannot overflow, and no allocation is sized from a length that was not checked against the bytes
 /// that would have to hold it.
-public struct FlatBufferReader: Sendable {
+struct FlatBufferReader: Sendable {
     /// The whole buffer.
-    public let bytes: [UInt8]
+    let bytes: [UInt8]
 
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8]) { self.bytes = bytes }
 
-    public var count: Int { bytes.count }
+    var count: Int { bytes.count }
 
     // MARK: Checked scalar reads
 
     /// Throws unless `size` bytes at `position` lie inside the buffer.
     @inline(__always)
-    public func check(_ position: Int, _ size: Int, _ what: @autoclosure () -> String) throws {
+    func check(_ position: Int, _ size: Int, _ what: @autoclosure () -> String) throws {
         guard position >= 0, size >= 0, position <= bytes.count, size <= bytes.count - position else {
             throw FlatBufferError("\(what()) at \(position) (+\(size) bytes) lies outside the \(bytes.count)-byte buffer")
         }
     }
 
-    public func u8(at p: Int) throws -> UInt8 {
+    func u8(at p: Int) throws -> UInt8 {
         try check(p, 1, "u8")
         return bytes[p]
     }
 
-    public func u16(at p: Int) throws -> UInt16 {
+    func u16(at p: Int) throws -> UInt16 {
         try check(p, 2, "u16")
         return UInt16(bytes[p]) | UInt16(bytes[p + 1]) << 8
     }
 
-    public func u32(at p: Int) throws -> UInt32 {
+    func u32(at p: Int) throws -> UInt32 {
         try check(p, 4, "u32")
         return UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
     }
 
-    public func i32(at p: Int) throws -> Int32 { Int32(bitPattern: try u32(at: p)) }
+    func i32(at p: Int) throws -> Int32 { Int32(bitPattern: try u32(at: p)) }
 
-    public func u64(at p: Int) throws -> UInt64 {
+    func u64(at p: Int) throws -> UInt64 {
         try check(p, 8, "u64")
         var v: UInt64 = 0
         for i in 0..<8 { v |= UInt64(bytes[p + i]) << (8 * UInt64(i)) }
         return v
     }
 
-    public func i64(at p: Int) throws -> Int64 { Int64(bitPattern: try u64(at: p)) }
+    func i64(at p: Int) throws -> Int64 { Int64(bitPattern: try u64(at: p)) }
 
-    public func f32(at p: Int) throws -> Float { Float(bitPattern: try u32(at: p)) }
+    func f32(at p: Int) throws -> Float { Float(bitPattern: try u32(at: p)) }
 
     // MARK: Tables
 
     /// The root table: the u32 at offset 0 points to it.
-    public func root() throws -> FlatTable {
+    func root() throws -> FlatTable {
         let off = Int(try u32(at: 0))
         return try table(at: off)
     }
 
     /// The 4-byte file identifier stored after the root offset, or `nil` when the buffer is too short.
-    public var fileIdentifier: String? {
+    var fileIdentifier: String? {
         guard bytes.count >= 8 else { return nil }
         return String(decoding: bytes[4..<8], as: UTF8.self)
     }
 
     /// The table starting at `position`, with its vtable checked.
-    public func table(at position: Int) throws -> FlatTable {
+    func table(at position: Int) throws -> FlatTable {
         try check(position, 4, "table")
         let soffset = Int(try i32(at: position))
         let vtable = position - soffset
@@ -102,17 +103,17 @@ public struct FlatBufferReader: Sendable {
 
 /// One table of a ``FlatBufferReader``'s buffer. Fields are addressed by their schema id (declaration
 /// order, counting a union as two ids: its `_type` byte, then its value).
-public struct FlatTable: Sendable {
-    public let reader: FlatBufferReader
+struct FlatTable: Sendable {
+    let reader: FlatBufferReader
     /// Where the table starts (its soffset to the vtable).
-    public let position: Int
+    let position: Int
     let vtable: Int
     let vtableSize: Int
     let inlineSize: Int
 
     /// The absolute position of field `id`'s inline data, or `nil` when the field is absent. Throws when
     /// the field's `size` bytes would not lie inside the table.
-    public func fieldPosition(_ id: Int, size: Int) throws -> Int? {
+    func fieldPosition(_ id: Int, size: Int) throws -> Int? {
         let entry = 4 + 2 * id
         guard id >= 0, entry + 2 <= vtableSize else { return nil }
         let off = Int(try reader.u16(at: vtable + entry))
@@ -124,39 +125,39 @@ public struct FlatTable: Sendable {
     }
 
     /// Whether field `id` is present.
-    public func has(_ id: Int) throws -> Bool { try fieldPosition(id, size: 1) != nil }
+    func has(_ id: Int) throws -> Bool { try fieldPosition(id, size: 1) != nil }
 
-    public func u8(_ id: Int, default d: UInt8 = 0) throws -> UInt8 {
+    func u8(_ id: Int, default d: UInt8 = 0) throws -> UInt8 {
         guard let p = try fieldPosition(id, size: 1) else { return d }
         return try reader.u8(at: p)
     }
 
-    public func i8(_ id: Int, default d: Int8 = 0) throws -> Int8 {
+    func i8(_ id: Int, default d: Int8 = 0) throws -> Int8 {
         guard let p = try fieldPosition(id, size: 1) else { return d }
         return Int8(bitPattern: try reader.u8(at: p))
     }
 
-    public func bool(_ id: Int, default d: Bool = false) throws -> Bool {
+    func bool(_ id: Int, default d: Bool = false) throws -> Bool {
         guard let p = try fieldPosition(id, size: 1) else { return d }
         return try reader.u8(at: p) != 0
     }
 
-    public func i32(_ id: Int, default d: Int32 = 0) throws -> Int32 {
+    func i32(_ id: Int, default d: Int32 = 0) throws -> Int32 {
         guard let p = try fieldPosition(id, size: 4) else { return d }
         return try reader.i32(at: p)
     }
 
-    public func u32(_ id: Int, default d: UInt32 = 0) throws -> UInt32 {
+    func u32(_ id: Int, default d: UInt32 = 0) throws -> UInt32 {
         guard let p = try fieldPosition(id, size: 4) else { return d }
         return try reader.u32(at: p)
     }
 
-    public func u64(_ id: Int, default d: UInt64 = 0) throws -> UInt64 {
+    func u64(_ id: Int, default d: UInt64 = 0) throws -> UInt64 {
         guard let p = try fieldPosition(id, size: 8) else { return d }
         return try reader.u64(at: p)
     }
 
-    public func f32(_ id: Int, default d: Float = 0) throws -> Float {
+    func f32(_ id: Int, default d: Float = 0) throws -> Float {
         guard let p = try fieldPosition(id, size: 4) else { return d }
         return try reader.f32(at: p)
     }
@@ -170,56 +171,56 @@ public struct FlatTable: Sendable {
     }
 
     /// The sub-table in field `id`, or `nil` when absent.
-    public func table(_ id: Int) throws -> FlatTable? {
+    func table(_ id: Int) throws -> FlatTable? {
         guard let t = try indirect(id) else { return nil }
         return try reader.table(at: t)
     }
 
     /// The vector in field `id` (elements of `elementSize` bytes), or `nil` when absent.
-    public func vector(_ id: Int, elementSize: Int) throws -> FlatVector? {
+    func vector(_ id: Int, elementSize: Int) throws -> FlatVector? {
         guard let v = try indirect(id) else { return nil }
         return try FlatVector(reader: reader, position: v, elementSize: elementSize)
     }
 
     /// The string in field `id`, or `nil` when absent. Invalid UTF-8 is replaced, never trusted.
-    public func string(_ id: Int) throws -> String? {
+    func string(_ id: Int) throws -> String? {
         guard let v = try vector(id, elementSize: 1) else { return nil }
         return String(decoding: reader.bytes[v.start..<(v.start + v.count)], as: UTF8.self)
     }
 
     /// The elements of an `[int]` field, or `[]` when absent.
-    public func int32s(_ id: Int) throws -> [Int32] {
+    func int32s(_ id: Int) throws -> [Int32] {
         guard let v = try vector(id, elementSize: 4) else { return [] }
         return try (0..<v.count).map { try v.i32($0) }
     }
 
     /// The elements of a `[long]` field, or `[]` when absent.
-    public func int64s(_ id: Int) throws -> [Int64] {
+    func int64s(_ id: Int) throws -> [Int64] {
         guard let v = try vector(id, elementSize: 8) else { return [] }
         return try (0..<v.count).map { try v.i64($0) }
     }
 
     /// The elements of a `[float]` field, or `[]` when absent.
-    public func floats(_ id: Int) throws -> [Float] {
+    func floats(_ id: Int) throws -> [Float] {
         guard let v = try vector(id, elementSize: 4) else { return [] }
         return try (0..<v.count).map { try v.f32($0) }
     }
 
     /// The tables of a `[Table]` field, or `[]` when absent.
-    public func tables(_ id: Int) throws -> [FlatTable] {
+    func tables(_ id: Int) throws -> [FlatTable] {
         guard let v = try vector(id, elementSize: 4) else { return [] }
         return try (0..<v.count).map { try v.table($0) }
     }
 }
 
 /// A vector in a ``FlatBufferReader``'s buffer whose elements are all inside the buffer.
-public struct FlatVector: Sendable {
-    public let reader: FlatBufferReader
+struct FlatVector: Sendable {
+    let reader: FlatBufferReader
     /// Position of the first element.
-    public let start: Int
+    let start: Int
     /// Number of elements.
-    public let count: Int
-    public let elementSize: Int
+    let count: Int
+    let elementSize: Int
 
     /// Checks that the whole vector (length word and every element) lies inside the buffer.
     init(reader: FlatBufferReader, position: Int, elementSize: Int) throws {
@@ -235,17 +236,17 @@ public struct FlatVector: Sendable {
         return start + i * elementSize
     }
 
-    public func u8(_ i: Int) throws -> UInt8 { try reader.u8(at: try element(i)) }
-    public func i32(_ i: Int) throws -> Int32 { try reader.i32(at: try element(i)) }
-    public func i64(_ i: Int) throws -> Int64 { try reader.i64(at: try element(i)) }
-    public func f32(_ i: Int) throws -> Float { try reader.f32(at: try element(i)) }
+    func u8(_ i: Int) throws -> UInt8 { try reader.u8(at: try element(i)) }
+    func i32(_ i: Int) throws -> Int32 { try reader.i32(at: try element(i)) }
+    func i64(_ i: Int) throws -> Int64 { try reader.i64(at: try element(i)) }
+    func f32(_ i: Int) throws -> Float { try reader.f32(at: try element(i)) }
 
     /// The table that element `i` (a uoffset) points to.
-    public func table(_ i: Int) throws -> FlatTable {
+    func table(_ i: Int) throws -> FlatTable {
         let p = try element(i)
         return try reader.table(at: p + Int(try reader.u32(at: p)))
     }
 
     /// The byte range of the vector's elements inside the buffer.
-    public var byteRange: Range<Int> { start..<(start + count * elementSize) }
+    var byteRange: Range<Int> { start..<(start + count * elementSize) }
 }

@@ -109,6 +109,11 @@ struct TFLiteConverter {
     var constantCache: [ConstantKey: ValueID] = [:]
 
     struct ConstantKey: Hashable { var tensor: Int; var layout: Layout }
+    /// Copied constant data by buffer and transposition.
+    var storageCache: [StorageKey: ByteStorage] = [:]
+    var copiedConstantBytes = 0
+
+    struct StorageKey: Hashable { var buffer: Int; var perm: [Int]; var shape: [Int] }
 
     init(file: TFLiteModelFile, name: String) {
         self.file = file
@@ -518,6 +523,19 @@ struct TFLiteConverter {
         if !identity && dt == .int4 {
             throw TFLiteImportError.unsupportedTensorType(file: name, operatorIndex: op.index, op: op.name, tensor: t.name, type: "INT4 weights that need a transpose")
         }
+        // Tensors sharing a buffer share its copy (identity layouts by buffer alone). The total copied
+        // is capped so a hostile file cannot make many tensors re-copy one big buffer.
+        let storageKey = StorageKey(buffer: t.buffer, perm: identity ? [] : perm, shape: identity ? [] : t.shape)
+        if let storage = storageCache[storageKey] {
+            let v = b.constant("op\(op.index).\(role)", shape: Shape(shape), dtype: dt, quant: quant,
+                               data: TensorData(storage: storage, offset: 0, byteCount: storage.bytes.count))
+            constantCache[key] = v
+            return v
+        }
+        copiedConstantBytes += range.count
+        guard copiedConstantBytes <= 4 * file.reader.count + 65_536 else {
+            throw invalid(op, "constants would need more than 4x the file size in copies (buffers reused by too many tensors)")
+        }
         // Copied straight into a 64-byte-aligned block (not through `TensorData(copying:)`: see the
         // note on `alignedStorage`).
         let storage = alignedStorage(byteCount: range.count) { dst in
@@ -529,6 +547,7 @@ struct TFLiteConverter {
                 }
             }
         }
+        storageCache[storageKey] = storage
         let data = TensorData(storage: storage, offset: 0, byteCount: range.count)
         let v = b.constant("op\(op.index).\(role)", shape: Shape(shape), dtype: dt, quant: quant, data: data)
         constantCache[key] = v

@@ -198,4 +198,39 @@ struct TFLiteSyntheticTests {
         #expect(g.values[g.input].quant == QuantParams(scale: 0.5, zeroPoint: -3))
         #expect(g.values[node.output].quant == QuantParams(scale: 0.25, zeroPoint: 5))
     }
+
+    @Test("tensors sharing a buffer share one copy, and re-copying one buffer many times is refused")
+    func sharedBuffers() throws {
+        // Two FCs whose biases use the same buffer: one storage.
+        var m = TinyTFLite()
+        let x = m.tensor("x", [1, 4])
+        let wb = m.addFloatBuffer([Float](repeating: 1, count: 16)), bb = m.addFloatBuffer([1, 2, 3, 4])
+        let w1 = m.tensor("w1", [4, 4], buffer: wb), w2 = m.tensor("w2", [4, 4], buffer: wb)
+        let b1 = m.tensor("b1", [4], buffer: bb), b2 = m.tensor("b2", [4], buffer: bb)
+        let h = m.tensor("h", [1, 4]), y = m.tensor("y", [1, 4])
+        m.op(Code.fullyConnected, [x, w1, b1], [h], optionsType: Opt.fullyConnected, options: [:])
+        m.op(Code.fullyConnected, [h, w2, b2], [y], optionsType: Opt.fullyConnected, options: [:])
+        m.inputs = [x]; m.outputs = [y]
+        let g = try importTiny(m)
+        let n = g.stages[0].nodes
+        #expect(g.constants[n[0].inputs[2]]!.storage === g.constants[n[1].inputs[2]]!.storage)
+        #expect(g.constants[n[0].inputs[1]]!.storage === g.constants[n[1].inputs[1]]!.storage)
+
+        // One 64 KiB buffer viewed as [16384/I, I] weights by 10 FCs: each needs its own transposed copy.
+        var big = TinyTFLite()
+        let input = big.tensor("x", [1, 16384])
+        let buf = big.addFloatBuffer([Float](repeating: 0.25, count: 16384))
+        var outs: [Int32] = []
+        for k in 1...10 {
+            let i = Int32(1 << k), o = Int32(16384 >> k)
+            let w = big.tensor("w\(k)", [o, i], buffer: buf)
+            let out = big.tensor("y\(k)", [16384 / i, o])
+            big.op(Code.fullyConnected, [input, w], [out], optionsType: Opt.fullyConnected, options: [:])
+            outs.append(out)
+        }
+        big.inputs = [input]; big.outputs = [outs.last!]
+        let error = #expect(throws: TFLiteImportError.self) { try importTiny(big, "reuse.tflite") }
+        guard case .invalidOperator(_, let index, "FULLY_CONNECTED", let d)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(index >= 4 && d.contains("4x the file size"))
+    }
 }
