@@ -196,6 +196,18 @@ struct FlatBufferReaderTests {
         #expect(try FlatBufferReader(bytes: c).root().int32s(0) == [1, 2])
     }
 
+    @Test("BuiltinOperator names line up with schema.fbs values")
+    func operatorNames() {
+        let n = TFLSchema.BuiltinOperator.self
+        #expect(n.names.count == 162)
+        #expect(n.name(0) == "ADD" && n.name(3) == "CONV_2D" && n.name(4) == "DEPTHWISE_CONV_2D")
+        #expect(n.name(9) == "FULLY_CONNECTED" && n.name(22) == "RESHAPE" && n.name(25) == "SOFTMAX")
+        #expect(n.name(32) == "CUSTOM" && n.name(114) == "QUANTIZE" && n.name(117) == "HARD_SWISH")
+        #expect(n.name(127) == "PLACEHOLDER_FOR_GREATER_OP_CODES" && n.name(150) == "GELU" && n.name(161) == "RIGHT_SHIFT")
+        #expect(n.name(-1) == "BuiltinOperator(-1)" && n.name(500) == "BuiltinOperator(500)")
+        #expect(TFLSchema.TensorType.name(9) == "INT8" && TFLSchema.TensorType.name(1) == "FLOAT16" && TFLSchema.TensorType.name(99) == "TensorType(99)")
+    }
+
     @Test func rejectsGarbage() {
         var rng = SplitMix64(seed: 42)
         for n in [0, 1, 4, 7, 8, 16, 64, 1000] {
