@@ -20,7 +20,7 @@ import EdgewiseModel
 /// RELU, RELU6, RESHAPE, SOFTMAX (beta 1), SQUEEZE. Anything else fails with a
 /// ``TFLiteImportError`` naming the operator, its index and the file.
 ///
-/// The file is untrusted: it is read with the bounds-checked ``FlatBufferReader``, so a truncated,
+/// The file is untrusted: it is read with a bounds-checked FlatBuffer reader (`FlatBufferReader`), so a truncated,
 /// corrupted or hostile file gives an error, never a crash. The returned graph has passed
 /// ``EdgewiseCore/Graph/validate()``.
 ///
@@ -60,8 +60,7 @@ public enum TFLiteImporter {
         return Model(graph: graph, metadata: metadata)
     }
 
-    /// Parses and converts without computing metadata (the SHA-256): what the byte-flip tests and the
-    /// fuzz target exercise.
+    /// Parses and converts without computing metadata (the SHA-256), for the byte-flip tests.
     static func importGraph(bytes: [UInt8], name: String) throws -> (TFLiteModelFile, Graph) {
         let file: TFLiteModelFile
         do { file = try TFLiteModelFile(bytes: bytes) } catch let e as FlatBufferError {

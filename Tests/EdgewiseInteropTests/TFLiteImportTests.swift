@@ -67,8 +67,14 @@ struct TFLiteMLZooImportTests {
 
     @Test("DS-CNN-S fp32: op sequence, shapes, attributes, parameters and MACs")
     func dsCnnSmallFp32() throws {
-        let g = try importShared(Shared.dsCnnSFp32).graph
+        let model = try importShared(Shared.dsCnnSFp32)
+        let g = model.graph
         #expect(kinds(g) == dsCnnKinds)
+        let ops = try TFLiteImporter.operatorNames(bytes: Shared.bytes(Shared.dsCnnSFp32), name: "ds_cnn_s.tflite")
+        #expect(ops == ["RESHAPE", "CONV_2D"] + Array(repeating: ["DEPTHWISE_CONV_2D", "CONV_2D"], count: 4).flatMap { $0 }
+                + ["AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"])
+        #expect(model.metadata["tflite_operators"] == ops.joined(separator: ","))
+        #expect(model.metadata["tflite_input"] == "input" && model.metadata["tflite_output"] == "Identity")
         let nodes = g.stages[0].nodes
         #expect(g.values[g.input].shape == [1, 490])
         #expect(g.values[g.input].dtype == .float32)
