@@ -1,2 +1,0 @@
-import EdgewiseCore
-import EdgewiseModel

@@ -1,0 +1,38 @@
+import EdgewiseCore
+import EdgewiseModel
+@testable import EdgewiseInterop
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where the shared reference models live: `$EDGEWISE_SHARED`, else `../shared` next to the package
+/// root (this file is `Tests/EdgewiseInteropTests/SharedModels.swift`, so the root is two folders up).
+enum Shared {
+    static let root: String = {
+        if let env = getenv("EDGEWISE_SHARED") { return String(cString: env) }
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        parts.removeLast(3)  // file name, EdgewiseInteropTests, Tests
+        return parts.joined(separator: "/") + "/../shared"
+    }()
+
+    static var models: String { root + "/models" }
+
+    /// True when the shared models folder exists (tests that need it are skipped otherwise).
+    static var available: Bool { access(models + "/PROVENANCE.md", R_OK) == 0 }
+
+    static let kws = "ml-zoo/models/keyword_spotting"
+    static let dsCnnSFp32 = "\(kws)/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_fp32/ds_cnn_s.tflite"
+    static let dsCnnSInt8 = "\(kws)/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_int8/ds_cnn_s_quantized.tflite"
+    static let dsCnnMFp32 = "\(kws)/ds_cnn_medium/model_package_tf/model_archive/TFLite/tflite_fp32/ds_cnn_m.tflite"
+    static let dsCnnMInt8 = "\(kws)/ds_cnn_medium/model_package_tf/model_archive/TFLite/tflite_int8/ds_cnn_m_quantized.tflite"
+    static let dsCnnLInt8 = "\(kws)/ds_cnn_large/tflite_int8/ds_cnn_l_quantized.tflite"
+    static let mobileNetV2 = "ml-zoo/models/image_classification/mobilenet_v2_1.0_224/tflite_int8/mobilenet_v2_1.0_224_INT8.tflite"
+    static let allModels = [dsCnnSFp32, dsCnnSInt8, dsCnnMFp32, dsCnnMInt8, dsCnnLInt8, mobileNetV2]
+
+    static func path(_ rel: String) -> String { models + "/" + rel }
+
+    static func bytes(_ rel: String) throws -> [UInt8] { try readWholeFile(path(rel)) }
+}
