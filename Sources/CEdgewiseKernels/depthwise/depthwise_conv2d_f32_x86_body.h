@@ -1,77 +1,119 @@
 // Depthwise convolution body shared by the AVX2 and AVX-512 files (a template: included once by each, with the
 // vector macros defined; not a header of declarations).
 // NHWC, vectorised across channels: one vector of VW output channels at a time, the accumulator stays in a register
-// across all taps. Loop order: image, output row, channel block, output column; the block's bias (and, for 3x3
-// kernels, its 9 weight vectors) are loaded once per (row, block) and held in registers across the row. Interior
-// pixels of a 3x3 kernel run 9 unconditional FMAs; border pixels (padding) visit only the valid taps. Channel tails
-// use masked loads/stores. Depth multiplier M > 1: output channel o reads input channel o/M, done with one masked
-// load from channel (block start)/M and a lane permute.
+// across all taps. Loop order: image, channel block, output row, output column: the block's bias and (3x3 kernels)
+// its 9 weight vectors are loaded once per image and held in registers, and the block's slice of the image (H*W
+// vectors) stays in L1 across the rows. Interior pixels of a 3x3 kernel run 9 unconditional FMAs in two chains;
+// border pixels (padding) run only their valid taps, weights still in registers. Other kernel sizes visit the valid
+// taps with weights from memory. Channel tails use masked loads/stores. Depth multiplier M > 1: output channel o
+// reads input channel o/M, done with one masked load from channel (block start)/M and a lane permute.
 //
 // Required macros: DW_NAME, DW_TARGET, DW_V (vector type), DW_VW (lanes), DW_MASK (mask type), DW_MASK_N(n),
 // DW_MASK_ALL, DW_LOAD(p), DW_LOADM(p, m), DW_STOREM(p, m, v), DW_STORE(p, v), DW_FMA(a, b, c), DW_SET1(f),
-// DW_MAX, DW_MIN, DW_ZERO(), DW_IDX (index vector type), DW_LOAD_IDX(int32 *), DW_PERMUTE(v, idx).
+// DW_MAX, DW_MIN, DW_ZERO(), DW_ADD, DW_MUL, DW_IDX (index vector type), DW_LOAD_IDX(int32 *), DW_PERMUTE(v, idx).
 
 /// Valid tap range [lo, hi) of a window starting at input index i0 (dilation d, kernel k, input extent n).
 EW_INLINE void DW_CAT(DW_NAME, _range)(int i0, int d, int k, int n, int *lo, int *hi) {
-  int l = i0 < 0 ? (-i0 + d - 1) / d : 0;
-  int h = n - i0 <= 0 ? 0 : (n - i0 + d - 1) / d;
+  int l = i0 < 0 ? (d == 1 ? -i0 : (-i0 + d - 1) / d) : 0;
+  int h = n - i0 <= 0 ? 0 : (d == 1 ? n - i0 : (n - i0 + d - 1) / d);
   if (h > k) h = k;
   if (l > h) l = h;
   *lo = l;
   *hi = h;
 }
 
-/// One output row for one channel block. MULT1: depth multiplier 1. MASKED: partial channel block. K33: 3x3 kernel.
-DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _row)(const int MULT1, const int MASKED, const int K33,
-                                               const ew_conv_params *p, const float *xn, const float *w, float *yrow,
-                                               int cb, int iy0, int ky_lo, int ky_hi, DW_MASK mo, DW_MASK mi,
-                                               DW_IDX idx, DW_V bv, DW_V lo, DW_V hi) {
-  const int C = p->in_c, CM = C * p->depth_multiplier, KW = p->k_w;
+/// One channel block over the whole image. MULT1: depth multiplier 1. MASKED: partial channel block (or M > 1).
+/// K33: 3x3 kernel (weights in registers).
+DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASKED, const int K33,
+                                                 const ew_conv_params *p, const float *xn, const float *w, float *yn,
+                                                 int cb, DW_MASK mo, DW_MASK mi, DW_IDX idx, DW_V bv, DW_V lo,
+                                                 DW_V hi) {
+  const int C = p->in_c, CM = C * p->depth_multiplier, KW = p->k_w, OW = p->out_w;
   const int sw = p->stride_w, dw = p->dil_w, dh = p->dil_h, in_w = p->in_w;
-  const size_t rs = (size_t)in_w * C;               // input row stride
+  const size_t rs = (size_t)in_w * C;                       // input row stride
   const int cin0 = MULT1 ? cb : cb / p->depth_multiplier; // first input channel read by this block
   const float *xc = xn + cin0;
 #define DW_IN(ptr) (MULT1 ? (MASKED ? DW_LOADM(ptr, mi) : DW_LOAD(ptr)) : DW_PERMUTE(DW_LOADM(ptr, mi), idx))
 #define DW_W(off) (MASKED ? DW_LOADM(w + (size_t)(off) * CM + cb, mo) : DW_LOAD(w + (size_t)(off) * CM + cb))
+#define DW_OUT(ox, v)                                                                                                \
+  do {                                                                                                               \
+    const DW_V o_ = DW_MIN(DW_MAX((v), lo), hi);                                                                     \
+    if (MASKED) DW_STOREM(yrow + (size_t)(ox) * CM + cb, mo, o_);                                                    \
+    else DW_STORE(yrow + (size_t)(ox) * CM + cb, o_);                                                                \
+  } while (0)
   DW_V w0 = DW_ZERO(), w1 = w0, w2 = w0, w3 = w0, w4 = w0, w5 = w0, w6 = w0, w7 = w0, w8 = w0;
   if (K33) {
     w0 = DW_W(0); w1 = DW_W(1); w2 = DW_W(2); w3 = DW_W(3); w4 = DW_W(4);
     w5 = DW_W(5); w6 = DW_W(6); w7 = DW_W(7); w8 = DW_W(8);
   }
-  const int full_rows = K33 && ky_lo == 0 && ky_hi == 3;
-  for (int ox = 0; ox < p->out_w; ox++) {
-    const int ix0 = ox * sw - p->pad_left;
-    int kx_lo, kx_hi;
-    DW_CAT(DW_NAME, _range)(ix0, dw, KW, in_w, &kx_lo, &kx_hi);
-    DW_V acc = bv;
-    if (K33 && full_rows && kx_lo == 0 && kx_hi == 3) {
-      const float *r0 = xc + (size_t)iy0 * rs + (size_t)ix0 * C;
-      const float *r1 = r0 + (size_t)dh * rs, *r2 = r1 + (size_t)dh * rs;
-      const size_t d1 = (size_t)dw * C, d2 = 2 * d1;
-      DW_V acc2 = DW_ZERO();
-      acc = DW_FMA(DW_IN(r0), w0, acc);
-      acc2 = DW_FMA(DW_IN(r0 + d1), w1, acc2);
-      acc = DW_FMA(DW_IN(r0 + d2), w2, acc);
-      acc2 = DW_FMA(DW_IN(r1), w3, acc2);
-      acc = DW_FMA(DW_IN(r1 + d1), w4, acc);
-      acc2 = DW_FMA(DW_IN(r1 + d2), w5, acc2);
-      acc = DW_FMA(DW_IN(r2), w6, acc);
-      acc2 = DW_FMA(DW_IN(r2 + d1), w7, acc2);
-      acc = DW_FMA(DW_IN(r2 + d2), w8, acc);
-      acc = DW_ADD(acc, acc2);
+  // Output columns whose window lies inside the input: [ox_a, ox_b).
+  int ox_a = (p->pad_left + sw - 1) / sw;
+  const int last = in_w - 1 - (KW - 1) * dw + p->pad_left; // largest ox*sw allowed
+  int ox_b = last < 0 ? 0 : last / sw + 1;
+  if (ox_b > OW) ox_b = OW;
+  if (ox_a > ox_b) ox_a = ox_b;
+  for (int oy = 0; oy < p->out_h; oy++) {
+    const int iy0 = oy * p->stride_h - p->pad_top;
+    int ky_lo, ky_hi;
+    DW_CAT(DW_NAME, _range)(iy0, dh, p->k_h, p->in_h, &ky_lo, &ky_hi);
+    float *yrow = yn + (size_t)oy * OW * CM;
+    const int full_rows = ky_lo == 0 && ky_hi == p->k_h;
+    const int a = full_rows ? ox_a : OW, b = full_rows ? ox_b : OW; // interior columns [a, b)
+    if (K33) {
+      const float *r0 = xc + (size_t)iy0 * rs;
+      const size_t rstep = (size_t)dh * rs, d1 = (size_t)dw * C, d2 = 2 * d1, sx = (size_t)sw * C;
+      if (a < b) {
+        const float *q0 = r0 + (size_t)(a * sw - p->pad_left) * C;
+        for (int ox = a; ox < b; ox++, q0 += sx) {
+          const float *q1 = q0 + rstep, *q2 = q1 + rstep;
+          DW_V acc = DW_FMA(DW_IN(q0), w0, bv);
+          DW_V acc2 = DW_MUL(DW_IN(q0 + d1), w1);
+          acc = DW_FMA(DW_IN(q0 + d2), w2, acc);
+          acc2 = DW_FMA(DW_IN(q1), w3, acc2);
+          acc = DW_FMA(DW_IN(q1 + d1), w4, acc);
+          acc2 = DW_FMA(DW_IN(q1 + d2), w5, acc2);
+          acc = DW_FMA(DW_IN(q2), w6, acc);
+          acc2 = DW_FMA(DW_IN(q2 + d1), w7, acc2);
+          acc = DW_FMA(DW_IN(q2 + d2), w8, acc);
+          DW_OUT(ox, DW_ADD(acc, acc2));
+        }
+      }
+      // Border columns (and every column of a border row): only the valid taps, weights still in registers.
+      const int rok0 = ky_lo <= 0 && ky_hi > 0, rok1 = ky_lo <= 1 && ky_hi > 1, rok2 = ky_hi > 2;
+      for (int ox = 0; ox < OW; ox++) {
+        if (ox == a && a < b) { ox = b - 1; continue; } // skip the interior
+        const int ix0 = ox * sw - p->pad_left;
+        int kx_lo, kx_hi;
+        DW_CAT(DW_NAME, _range)(ix0, dw, 3, in_w, &kx_lo, &kx_hi);
+        const int c0 = kx_lo <= 0 && kx_hi > 0, c1 = kx_lo <= 1 && kx_hi > 1, c2 = kx_hi > 2;
+        DW_V acc = bv;
+#define DW_TAP(ky, kx, wv)                                                                                           \
+  if (rok##ky && c##kx) acc = DW_FMA(DW_IN(r0 + (ky) * rstep + (size_t)(ix0 + (kx) * dw) * C), wv, acc)
+        DW_TAP(0, 0, w0); DW_TAP(0, 1, w1); DW_TAP(0, 2, w2);
+        DW_TAP(1, 0, w3); DW_TAP(1, 1, w4); DW_TAP(1, 2, w5);
+        DW_TAP(2, 0, w6); DW_TAP(2, 1, w7); DW_TAP(2, 2, w8);
+#undef DW_TAP
+        DW_OUT(ox, acc);
+      }
     } else {
-      for (int ky = ky_lo; ky < ky_hi; ky++) {
-        const float *r = xc + (size_t)(iy0 + ky * dh) * rs;
-        for (int kx = kx_lo; kx < kx_hi; kx++)
-          acc = DW_FMA(DW_IN(r + (size_t)(ix0 + kx * dw) * C), DW_W(ky * KW + kx), acc);
+      // Any kernel size: valid taps only, weights from memory (L1).
+      for (int ox = 0; ox < OW; ox++) {
+        const int ix0 = ox * sw - p->pad_left;
+        int kx_lo, kx_hi;
+        DW_CAT(DW_NAME, _range)(ix0, dw, KW, in_w, &kx_lo, &kx_hi);
+        DW_V acc = bv;
+        for (int ky = ky_lo; ky < ky_hi; ky++) {
+          const float *r = xc + (size_t)(iy0 + ky * dh) * rs;
+          for (int kx = kx_lo; kx < kx_hi; kx++)
+            acc = DW_FMA(DW_IN(r + (size_t)(ix0 + kx * dw) * C), DW_W(ky * KW + kx), acc);
+        }
+        DW_OUT(ox, acc);
       }
     }
-    acc = DW_MIN(DW_MAX(acc, lo), hi);
-    if (MASKED) DW_STOREM(yrow + (size_t)ox * CM + cb, mo, acc);
-    else DW_STORE(yrow + (size_t)ox * CM + cb, acc);
   }
 #undef DW_IN
 #undef DW_W
+#undef DW_OUT
 }
 
 DW_TARGET void DW_NAME(const ew_conv_params *p, const float *x, const float *w, const float *bias, float *y) {
@@ -81,33 +123,28 @@ DW_TARGET void DW_NAME(const ew_conv_params *p, const float *x, const float *w, 
   int32_t idx_buf[DW_VW] = {0};
   for (int n = 0; n < p->batch; n++) {
     const float *xn = x + (size_t)n * p->in_h * p->in_w * C;
-    for (int oy = 0; oy < p->out_h; oy++) {
-      const int iy0 = oy * p->stride_h - p->pad_top;
-      int ky_lo, ky_hi;
-      DW_CAT(DW_NAME, _range)(iy0, p->dil_h, p->k_h, p->in_h, &ky_lo, &ky_hi);
-      float *yrow = y + (((size_t)n * p->out_h + oy) * p->out_w) * CM;
-      for (int cb = 0; cb < CM; cb += DW_VW) {
-        const int cnt = CM - cb < DW_VW ? CM - cb : DW_VW;
-        const DW_MASK mo = DW_MASK_N(cnt);
-        const DW_V bv = bias ? DW_LOADM(bias + cb, mo) : DW_ZERO();
-        if (M == 1) {
-          const DW_IDX idx = DW_LOAD_IDX(idx_buf); // unused
-          if (cnt == DW_VW) {
-            if (K33) DW_CAT(DW_NAME, _row)(1, 0, 1, p, xn, w, yrow, cb, iy0, ky_lo, ky_hi, mo, mo, idx, bv, lo, hi);
-            else DW_CAT(DW_NAME, _row)(1, 0, 0, p, xn, w, yrow, cb, iy0, ky_lo, ky_hi, mo, mo, idx, bv, lo, hi);
-          } else {
-            if (K33) DW_CAT(DW_NAME, _row)(1, 1, 1, p, xn, w, yrow, cb, iy0, ky_lo, ky_hi, mo, mo, idx, bv, lo, hi);
-            else DW_CAT(DW_NAME, _row)(1, 1, 0, p, xn, w, yrow, cb, iy0, ky_lo, ky_hi, mo, mo, idx, bv, lo, hi);
-          }
+    float *yn = y + (size_t)n * p->out_h * p->out_w * CM;
+    for (int cb = 0; cb < CM; cb += DW_VW) {
+      const int cnt = CM - cb < DW_VW ? CM - cb : DW_VW;
+      const DW_MASK mo = DW_MASK_N(cnt);
+      const DW_V bv = bias ? DW_LOADM(bias + cb, mo) : DW_ZERO();
+      if (M == 1) {
+        const DW_IDX idx = DW_LOAD_IDX(idx_buf); // unused
+        if (cnt == DW_VW) {
+          if (K33) DW_CAT(DW_NAME, _block)(1, 0, 1, p, xn, w, yn, cb, mo, mo, idx, bv, lo, hi);
+          else DW_CAT(DW_NAME, _block)(1, 0, 0, p, xn, w, yn, cb, mo, mo, idx, bv, lo, hi);
         } else {
-          const int base = cb / M, r = cb % M;
-          for (int j = 0; j < DW_VW; j++) idx_buf[j] = (r + j) / M;
-          const int in_cnt = C - base < DW_VW ? C - base : DW_VW;
-          const DW_MASK mi = DW_MASK_N(in_cnt);
-          const DW_IDX idx = DW_LOAD_IDX(idx_buf);
-          if (K33) DW_CAT(DW_NAME, _row)(0, 1, 1, p, xn, w, yrow, cb, iy0, ky_lo, ky_hi, mo, mi, idx, bv, lo, hi);
-          else DW_CAT(DW_NAME, _row)(0, 1, 0, p, xn, w, yrow, cb, iy0, ky_lo, ky_hi, mo, mi, idx, bv, lo, hi);
+          if (K33) DW_CAT(DW_NAME, _block)(1, 1, 1, p, xn, w, yn, cb, mo, mo, idx, bv, lo, hi);
+          else DW_CAT(DW_NAME, _block)(1, 1, 0, p, xn, w, yn, cb, mo, mo, idx, bv, lo, hi);
         }
+      } else {
+        const int base = cb / M, r = cb % M;
+        for (int j = 0; j < DW_VW; j++) idx_buf[j] = (r + j) / M;
+        const int in_cnt = C - base < DW_VW ? C - base : DW_VW;
+        const DW_MASK mi = DW_MASK_N(in_cnt);
+        const DW_IDX idx = DW_LOAD_IDX(idx_buf);
+        if (K33) DW_CAT(DW_NAME, _block)(0, 1, 1, p, xn, w, yn, cb, mo, mi, idx, bv, lo, hi);
+        else DW_CAT(DW_NAME, _block)(0, 1, 0, p, xn, w, yn, cb, mo, mi, idx, bv, lo, hi);
       }
     }
   }
