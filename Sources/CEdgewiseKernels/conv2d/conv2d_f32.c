@@ -73,39 +73,52 @@ static void ew_pad_image(const ew_conv_params *p, const float *x, float *dst, si
   }
 }
 
-/// im2col of one image whose windows all lie inside `src` (row stride `rs` floats). KWC (k_w * Cin) is a compile-time
-/// constant in the specialised copies (then each window row is one fixed-size move), or 0 for the run-time case.
-EW_INLINE void ew_im2col_f32_t(const size_t KWC, const ew_conv_params *p, const float *src, size_t rs, float *col) {
-  const size_t cin = (size_t)p->in_c, kwc = KWC ? KWC : (size_t)p->k_w * cin, kdim = (size_t)p->k_h * kwc;
-  const size_t srow = (size_t)p->dil_h * rs, sy = (size_t)p->stride_h * rs, sx = (size_t)p->stride_w * cin;
-  const size_t kx_step = (size_t)p->dil_w * cin;
-  const int k_h = p->k_h, k_w = p->k_w, dil_w = p->dil_w;
-  float *dst = col;
-  for (int oy = 0; oy < p->out_h; oy++) {
-    for (int ox = 0; ox < p->out_w; ox++) {
-      const float *s = src + (size_t)oy * sy + (size_t)ox * sx;
+/// im2col of one image whose windows all lie inside `src` (row stride `rs` floats), columns not dilated: every window
+/// row is one contiguous run of KWC = k_w * Cin floats. KWC is a compile-time constant in the specialised copies (one
+/// fixed-size move per run), or 0 for the run-time length. Kept free of other branches so the loop stays in registers.
+EW_INLINE void ew_im2col_f32_dense_t(const size_t KWC, const ew_conv_params *p, const float *src, size_t rs,
+                                     float *dst) {
+  const size_t kwc = KWC ? KWC : (size_t)p->k_w * p->in_c;
+  const size_t srow = (size_t)p->dil_h * rs, sy = (size_t)p->stride_h * rs, sx = (size_t)p->stride_w * p->in_c;
+  const int out_h = p->out_h, out_w = p->out_w, k_h = p->k_h;
+  for (int oy = 0; oy < out_h; oy++) {
+    const float *so = src + (size_t)oy * sy;
+    for (int ox = 0; ox < out_w; ox++, so += sx) {
+      const float *s = so;
       for (int ky = 0; ky < k_h; ky++, s += srow, dst += kwc) {
-        if (dil_w == 1) {
-          if (KWC) __builtin_memcpy(dst, s, KWC * sizeof(float));
-          else ew_copy_f32(dst, s, kwc);
-        } else {
-          for (int kx = 0; kx < k_w; kx++) ew_copy_f32(dst + (size_t)kx * cin, s + (size_t)kx * kx_step, cin);
-        }
+        if (KWC) __builtin_memcpy(dst, s, KWC * sizeof(float));
+        else ew_copy_f32(dst, s, kwc);
       }
     }
   }
-  (void)kdim;
+}
+
+/// im2col with dilated columns: one run of Cin floats per tap.
+static void ew_im2col_f32_dilated(const ew_conv_params *p, const float *src, size_t rs, float *dst) {
+  const size_t cin = (size_t)p->in_c;
+  const size_t srow = (size_t)p->dil_h * rs, sy = (size_t)p->stride_h * rs, sx = (size_t)p->stride_w * cin;
+  const size_t kx_step = (size_t)p->dil_w * cin;
+  for (int oy = 0; oy < p->out_h; oy++)
+    for (int ox = 0; ox < p->out_w; ox++) {
+      const float *s = src + (size_t)oy * sy + (size_t)ox * sx;
+      for (int ky = 0; ky < p->k_h; ky++, s += srow)
+        for (int kx = 0; kx < p->k_w; kx++, dst += cin) ew_copy_f32(dst, s + (size_t)kx * kx_step, cin);
+    }
 }
 
 #define EW_IM2COL_CASE(n)                                                                                            \
-  case n: ew_im2col_f32_t(n, p, src, rs, col); break;
+  case n: ew_im2col_f32_dense_t(n, p, src, rs, col); break;
 
 static void ew_im2col_f32(const ew_conv_params *p, const float *src, size_t rs, float *col) {
+  if (p->dil_w != 1) {
+    ew_im2col_f32_dilated(p, src, rs, col);
+    return;
+  }
   switch ((size_t)p->k_w * p->in_c) {
     EW_IM2COL_CASE(1) EW_IM2COL_CASE(2) EW_IM2COL_CASE(3) EW_IM2COL_CASE(4) EW_IM2COL_CASE(5) EW_IM2COL_CASE(6)
     EW_IM2COL_CASE(7) EW_IM2COL_CASE(8) EW_IM2COL_CASE(9) EW_IM2COL_CASE(10) EW_IM2COL_CASE(12)
     EW_IM2COL_CASE(16)
-  default: ew_im2col_f32_t(0, p, src, rs, col); break;
+  default: ew_im2col_f32_dense_t(0, p, src, rs, col); break;
   }
 }
 
