@@ -21,6 +21,7 @@ static const int32_t ew_dw_avx2_mask_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 
 #define DW_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define DW_ADD(a, b) _mm256_add_ps((a), (b))
 #define DW_MUL(a, b) _mm256_mul_ps((a), (b))
+#define DW_PAIR 1
 #define DW_SET1(f) _mm256_set1_ps(f)
 #define DW_MAX(a, b) _mm256_max_ps((a), (b))
 #define DW_MIN(a, b) _mm256_min_ps((a), (b))

@@ -20,6 +20,7 @@
 #define DW_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define DW_ADD(a, b) _mm512_add_ps((a), (b))
 #define DW_MUL(a, b) _mm512_mul_ps((a), (b))
+#define DW_PAIR 1
 #define DW_SET1(f) _mm512_set1_ps(f)
 #define DW_MAX(a, b) _mm512_max_ps((a), (b))
 #define DW_MIN(a, b) _mm512_min_ps((a), (b))

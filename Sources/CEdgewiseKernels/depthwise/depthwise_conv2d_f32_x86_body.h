@@ -10,7 +10,7 @@
 //
 // Required macros: DW_NAME, DW_TARGET, DW_V (vector type), DW_VW (lanes), DW_MASK (mask type), DW_MASK_N(n),
 // DW_MASK_ALL, DW_LOAD(p), DW_LOADM(p, m), DW_STOREM(p, m, v), DW_STORE(p, v), DW_FMA(a, b, c), DW_SET1(f),
-// DW_MAX, DW_MIN, DW_ZERO(), DW_ADD, DW_MUL, DW_IDX (index vector type), DW_LOAD_IDX(int32 *), DW_PERMUTE(v, idx).
+// DW_MAX, DW_MIN, DW_ZERO(), DW_ADD, DW_MUL, DW_PAIR (0/1: pair output rows), DW_IDX (index vector type), DW_LOAD_IDX(int32 *), DW_PERMUTE(v, idx).
 
 /// Valid tap range [lo, hi) of a window starting at input index i0 (dilation d, kernel k, input extent n).
 EW_INLINE void DW_CAT(DW_NAME, _range)(int i0, int d, int k, int n, int *lo, int *hi) {
@@ -35,11 +35,11 @@ DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASK
   const float *xc = xn + cin0;
 #define DW_IN(ptr) (MULT1 ? (MASKED ? DW_LOADM(ptr, mi) : DW_LOAD(ptr)) : DW_PERMUTE(DW_LOADM(ptr, mi), idx))
 #define DW_W(off) (MASKED ? DW_LOADM(w + (size_t)(off) * CM + cb, mo) : DW_LOAD(w + (size_t)(off) * CM + cb))
-#define DW_OUT(ox, v)                                                                                                \
+#define DW_OUT(row, ox, v)                                                                                           \
   do {                                                                                                               \
     const DW_V o_ = DW_MIN(DW_MAX((v), lo), hi);                                                                     \
-    if (MASKED) DW_STOREM(yrow + (size_t)(ox) * CM + cb, mo, o_);                                                    \
-    else DW_STORE(yrow + (size_t)(ox) * CM + cb, o_);                                                                \
+    if (MASKED) DW_STOREM((row) + (size_t)(ox) * CM + cb, mo, o_);                                                   \
+    else DW_STORE((row) + (size_t)(ox) * CM + cb, o_);                                                               \
   } while (0)
   DW_V w0 = DW_ZERO(), w1 = w0, w2 = w0, w3 = w0, w4 = w0, w5 = w0, w6 = w0, w7 = w0, w8 = w0;
   if (K33) {
@@ -52,6 +52,26 @@ DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASK
   int ox_b = last < 0 ? 0 : last / sw + 1;
   if (ox_b > OW) ox_b = OW;
   if (ox_a > ox_b) ox_a = ox_b;
+  const size_t rstep = (size_t)dh * rs, d1 = (size_t)dw * C, d2 = 2 * d1, sx = (size_t)sw * C;
+  // Border columns of one output row (3x3): only the valid taps, weights still in registers. Offsets are signed:
+  // the window start may lie in the padding, only valid taps are dereferenced.
+#define DW_BORDER33(IY0, YROW, ROK0, ROK1, ROK2)                                                                     \
+  for (int ox = 0; ox < OW; ox++) {                                                                                  \
+    if (ox == a && a < b) { ox = b - 1; continue; } /* skip the interior */                                        \
+    const int ix0 = ox * sw - p->pad_left;                                                                           \
+    int kx_lo, kx_hi;                                                                                                \
+    DW_CAT(DW_NAME, _range)(ix0, dw, 3, in_w, &kx_lo, &kx_hi);                                                       \
+    const int c0 = kx_lo <= 0 && kx_hi > 0, c1 = kx_lo <= 1 && kx_hi > 1, c2 = kx_hi > 2;                           \
+    DW_V acc = bv;                                                                                                   \
+    DW_TAP(IY0, ROK0, 0, c0, 0, w0); DW_TAP(IY0, ROK0, 0, c1, 1, w1); DW_TAP(IY0, ROK0, 0, c2, 2, w2);              \
+    DW_TAP(IY0, ROK1, 1, c0, 0, w3); DW_TAP(IY0, ROK1, 1, c1, 1, w4); DW_TAP(IY0, ROK1, 1, c2, 2, w5);              \
+    DW_TAP(IY0, ROK2, 2, c0, 0, w6); DW_TAP(IY0, ROK2, 2, c1, 1, w7); DW_TAP(IY0, ROK2, 2, c2, 2, w8);              \
+    DW_OUT(YROW, ox, acc);                                                                                           \
+  }
+#define DW_TAP(IY0, ROK, ky, COK, kx, wv)                                                                            \
+  if ((ROK) && (COK))                                                                                                \
+    acc = DW_FMA(DW_IN(xc + ((ptrdiff_t)(IY0) + (ky) * dh) * (ptrdiff_t)rs + ((ptrdiff_t)ix0 + (kx) * dw) * C), wv,  \
+                 acc)
   for (int oy = 0; oy < p->out_h; oy++) {
     const int iy0 = oy * p->stride_h - p->pad_top;
     int ky_lo, ky_hi;
@@ -60,40 +80,55 @@ DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASK
     const int full_rows = ky_lo == 0 && ky_hi == p->k_h;
     const int a = full_rows ? ox_a : OW, b = full_rows ? ox_b : OW; // interior columns [a, b)
     if (K33) {
-      const float *r0 = xc + (size_t)iy0 * rs;
-      const size_t rstep = (size_t)dh * rs, d1 = (size_t)dw * C, d2 = 2 * d1, sx = (size_t)sw * C;
+      // Two output rows at once when they share input rows (stride 1, no row dilation) and both are full: 4 input
+      // rows feed 2 outputs per column, 12 loads instead of 18.
+      int pair = 0;
+      if (DW_PAIR && a < b && p->stride_h == 1 && dh == 1 && oy + 1 < p->out_h) {
+        int lo2, hi2;
+        DW_CAT(DW_NAME, _range)(iy0 + 1, 1, 3, p->in_h, &lo2, &hi2);
+        pair = lo2 == 0 && hi2 == 3;
+      }
       if (a < b) {
-        const float *q0 = r0 + (size_t)(a * sw - p->pad_left) * C;
-        for (int ox = a; ox < b; ox++, q0 += sx) {
-          const float *q1 = q0 + rstep, *q2 = q1 + rstep;
-          DW_V acc = DW_FMA(DW_IN(q0), w0, bv);
-          DW_V acc2 = DW_MUL(DW_IN(q0 + d1), w1);
-          acc = DW_FMA(DW_IN(q0 + d2), w2, acc);
-          acc2 = DW_FMA(DW_IN(q1), w3, acc2);
-          acc = DW_FMA(DW_IN(q1 + d1), w4, acc);
-          acc2 = DW_FMA(DW_IN(q1 + d2), w5, acc2);
-          acc = DW_FMA(DW_IN(q2), w6, acc);
-          acc2 = DW_FMA(DW_IN(q2 + d1), w7, acc2);
-          acc = DW_FMA(DW_IN(q2 + d2), w8, acc);
-          DW_OUT(ox, DW_ADD(acc, acc2));
+        const float *q0 = xc + (size_t)iy0 * rs + (size_t)(a * sw - p->pad_left) * C;
+        if (pair) {
+          float *yrow2 = yrow + (size_t)OW * CM;
+          for (int ox = a; ox < b; ox++, q0 += sx) {
+            const float *q1 = q0 + rs, *q2 = q1 + rs, *q3 = q2 + rs;
+            DW_V x0 = DW_IN(q0), x1 = DW_IN(q0 + d1), x2 = DW_IN(q0 + d2);
+            DW_V acc = DW_FMA(x0, w0, bv), acc2 = DW_MUL(x1, w1);
+            acc = DW_FMA(x2, w2, acc);
+            x0 = DW_IN(q1); x1 = DW_IN(q1 + d1); x2 = DW_IN(q1 + d2);
+            DW_V bcc = DW_FMA(x0, w0, bv), bcc2 = DW_MUL(x1, w1);
+            bcc = DW_FMA(x2, w2, bcc);
+            acc2 = DW_FMA(x0, w3, acc2); acc = DW_FMA(x1, w4, acc); acc2 = DW_FMA(x2, w5, acc2);
+            x0 = DW_IN(q2); x1 = DW_IN(q2 + d1); x2 = DW_IN(q2 + d2);
+            acc = DW_FMA(x0, w6, acc); acc2 = DW_FMA(x1, w7, acc2); acc = DW_FMA(x2, w8, acc);
+            bcc2 = DW_FMA(x0, w3, bcc2); bcc = DW_FMA(x1, w4, bcc); bcc2 = DW_FMA(x2, w5, bcc2);
+            x0 = DW_IN(q3); x1 = DW_IN(q3 + d1); x2 = DW_IN(q3 + d2);
+            bcc = DW_FMA(x0, w6, bcc); bcc2 = DW_FMA(x1, w7, bcc2); bcc = DW_FMA(x2, w8, bcc);
+            DW_OUT(yrow, ox, DW_ADD(acc, acc2));
+            DW_OUT(yrow2, ox, DW_ADD(bcc, bcc2));
+          }
+        } else {
+          for (int ox = a; ox < b; ox++, q0 += sx) {
+            const float *q1 = q0 + rstep, *q2 = q1 + rstep;
+            DW_V acc = DW_FMA(DW_IN(q0), w0, bv);
+            DW_V acc2 = DW_MUL(DW_IN(q0 + d1), w1);
+            acc = DW_FMA(DW_IN(q0 + d2), w2, acc);
+            acc2 = DW_FMA(DW_IN(q1), w3, acc2);
+            acc = DW_FMA(DW_IN(q1 + d1), w4, acc);
+            acc2 = DW_FMA(DW_IN(q1 + d2), w5, acc2);
+            acc = DW_FMA(DW_IN(q2), w6, acc);
+            acc2 = DW_FMA(DW_IN(q2 + d1), w7, acc2);
+            acc = DW_FMA(DW_IN(q2 + d2), w8, acc);
+            DW_OUT(yrow, ox, DW_ADD(acc, acc2));
+          }
         }
       }
-      // Border columns (and every column of a border row): only the valid taps, weights still in registers.
-      const int rok0 = ky_lo <= 0 && ky_hi > 0, rok1 = ky_lo <= 1 && ky_hi > 1, rok2 = ky_hi > 2;
-      for (int ox = 0; ox < OW; ox++) {
-        if (ox == a && a < b) { ox = b - 1; continue; } // skip the interior
-        const int ix0 = ox * sw - p->pad_left;
-        int kx_lo, kx_hi;
-        DW_CAT(DW_NAME, _range)(ix0, dw, 3, in_w, &kx_lo, &kx_hi);
-        const int c0 = kx_lo <= 0 && kx_hi > 0, c1 = kx_lo <= 1 && kx_hi > 1, c2 = kx_hi > 2;
-        DW_V acc = bv;
-#define DW_TAP(ky, kx, wv)                                                                                           \
-  if (rok##ky && c##kx) acc = DW_FMA(DW_IN(r0 + (ky) * rstep + (size_t)(ix0 + (kx) * dw) * C), wv, acc)
-        DW_TAP(0, 0, w0); DW_TAP(0, 1, w1); DW_TAP(0, 2, w2);
-        DW_TAP(1, 0, w3); DW_TAP(1, 1, w4); DW_TAP(1, 2, w5);
-        DW_TAP(2, 0, w6); DW_TAP(2, 1, w7); DW_TAP(2, 2, w8);
-#undef DW_TAP
-        DW_OUT(ox, acc);
+      DW_BORDER33(iy0, yrow, ky_lo <= 0 && ky_hi > 0, ky_lo <= 1 && ky_hi > 1, ky_hi > 2)
+      if (pair) {
+        DW_BORDER33(iy0 + 1, yrow + (size_t)OW * CM, 1, 1, 1)
+        oy++;
       }
     } else {
       // Any kernel size: valid taps only, weights from memory (L1).
@@ -107,10 +142,12 @@ DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASK
           for (int kx = kx_lo; kx < kx_hi; kx++)
             acc = DW_FMA(DW_IN(r + (size_t)(ix0 + kx * dw) * C), DW_W(ky * KW + kx), acc);
         }
-        DW_OUT(ox, acc);
+        DW_OUT(yrow, ox, acc);
       }
     }
   }
+#undef DW_TAP
+#undef DW_BORDER33
 #undef DW_IN
 #undef DW_W
 #undef DW_OUT
