@@ -17,6 +17,9 @@
 #define EW_HAVE_X86 0
 #endif
 
+/// GEMMs whose B (K*N floats) is at most this size run M-block outer (B stays in this core's 1 MiB L2).
+#define EW_GEMM_B_L2_BYTES ((size_t)512 * 1024)
+
 typedef void (*ew_gemm_f32_fn)(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,
                                const float *bias, float *c, size_t ldc, float act_min, float act_max);
 

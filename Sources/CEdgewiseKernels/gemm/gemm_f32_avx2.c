@@ -1,9 +1,8 @@
 // GEMM, fp32, AVX2+FMA: C[M,N] = clamp(A[M,K] · B[K,N] + bias[N]).
 //
 // Register-blocked 6x16 micro-kernel: 6 rows of A broadcast against 2 ymm of a B row, 12 independent FMA
-// accumulators (this CPU needs >= 8 chains to reach its FMA peak). B is read in place (row stride ldb, no packing):
-// the loop order is N-strip outer, M-block inner, so one K x 16 strip of B stays in L1 while the rows of A stream
-// by. Edge tiles: M remainders use the same kernel instantiated for 1..5 rows; for short tiles (fewer than 8 chains)
+// accumulators (this CPU needs >= 8 chains to reach its FMA peak). B is read in place (row stride ldb, no packing).
+// Loop order: M-block outer while B fits in L2 (the edge-model case), else N-strip outer. Edge tiles: M remainders use the same kernel instantiated for 1..5 rows; for short tiles (fewer than 8 chains)
 // K is split over 2-8 accumulator sets that are summed at the end. N remainders use masked loads/stores.
 // Bias initialises the accumulators, the clamp is fused into the store.
 #include "../ew_internal.h"
@@ -95,11 +94,41 @@ EW_TARGET_AVX2 EW_INLINE void ew_avx2_tile(const int MR, const int NV, const int
     }                                                                                                                \
   } while (0)
 
+/// All column strips of one row block of MR rows (full strips, then the masked remainder).
+#define EW_AVX2_COLS(MR)                                                                                             \
+  do {                                                                                                               \
+    __m256i ml = ew_avx2_mask(8);                                                                                    \
+    size_t j = 0;                                                                                                    \
+    for (; j < nfull; j += 16) EW_AVX2_TILE(MR, 2, 0);                                                               \
+    ml = mrem;                                                                                                       \
+    if (rem > 8) EW_AVX2_TILE(MR, 2, 1);                                                                             \
+    else if (rem == 8) EW_AVX2_TILE(MR, 1, 0);                                                                       \
+    else if (rem) EW_AVX2_TILE(MR, 1, 1);                                                                            \
+  } while (0)
+
 EW_TARGET_AVX2 void ew_gemm_f32__avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                                       size_t ldb, const float *bias, float *c, size_t ldc, float act_min,
                                       float act_max) {
   if (m == 0 || n == 0) return;
   const __m256 lo = _mm256_set1_ps(act_min), hi = _mm256_set1_ps(act_max);
+  if (k * n * sizeof(float) <= EW_GEMM_B_L2_BYTES) {
+    // B fits in L2: M-block outer, so each 6 x K panel of A stays in L1 while the strips of B go by (measured
+    // 117 vs 113 GFLOP/s on 125x64x64 against N-strip outer).
+    const size_t rem = n % 16, nfull = n - rem;
+    const __m256i mrem = ew_avx2_mask(rem > 8 ? rem - 8 : rem);
+    size_t i = 0;
+    for (; i + 6 <= m; i += 6) EW_AVX2_COLS(6);
+    switch (m - i) {
+    case 5: EW_AVX2_COLS(5); break;
+    case 4: EW_AVX2_COLS(4); break;
+    case 3: EW_AVX2_COLS(3); break;
+    case 2: EW_AVX2_COLS(2); break;
+    case 1: EW_AVX2_COLS(1); break;
+    default: break;
+    }
+    return;
+  }
+  // Larger B: N-strip outer, so one K x 16 strip of B stays in L1/L2 while the rows of A stream by.
   __m256i ml = ew_avx2_mask(8);
   size_t j = 0;
   for (; j + 16 <= n; j += 16) EW_AVX2_ROWS(2, 0);

@@ -101,11 +101,41 @@ EW_TARGET_AVX512 EW_INLINE void ew_avx512_tile(const int MR, const int NV, const
   EW512_CASE(7, NV) EW512_CASE(8, NV) EW512_CASE(9, NV) EW512_CASE(10, NV) EW512_CASE(11, NV)                      \
   EW512_CASE(12, NV) EW512_CASE(13, NV)
 
+/// All 16-column strips of one row block of MR rows (full strips, then the predicated remainder).
+#define EW512_COLS(MR)                                                                                               \
+  do {                                                                                                               \
+    __mmask16 ml = 0xFFFF;                                                                                           \
+    size_t j = 0;                                                                                                    \
+    for (; j < nfull; j += 16) EW512_TILE(MR, 1);                                                                    \
+    ml = mrem;                                                                                                       \
+    if (rem) EW512_TILE(MR, 1);                                                                                      \
+  } while (0)
+#define EW512_COLS_CASE(R)                                                                                           \
+  case R:                                                                                                            \
+    if (R < EW512_MR) EW512_COLS(R < EW512_MR ? R : 1);                                                              \
+    break;
+#define EW512_REM_COLS                                                                                               \
+  EW512_COLS_CASE(1) EW512_COLS_CASE(2) EW512_COLS_CASE(3) EW512_COLS_CASE(4) EW512_COLS_CASE(5)                     \
+  EW512_COLS_CASE(6) EW512_COLS_CASE(7) EW512_COLS_CASE(8) EW512_COLS_CASE(9) EW512_COLS_CASE(10)                    \
+  EW512_COLS_CASE(11) EW512_COLS_CASE(12) EW512_COLS_CASE(13)
+
 EW_TARGET_AVX512 void ew_gemm_f32__avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
                                           size_t ldb, const float *bias, float *c, size_t ldc, float act_min,
                                           float act_max) {
   if (m == 0 || n == 0) return;
   const __m512 lo = _mm512_set1_ps(act_min), hi = _mm512_set1_ps(act_max);
+  if (EW512_NV == 1 && k * n * sizeof(float) <= EW_GEMM_B_L2_BYTES) {
+    // B fits in L2: M-block outer (the A panel stays in L1), as in the AVX2 kernel.
+    const size_t rem = n % 16, nfull = n - rem;
+    const __mmask16 mrem = (__mmask16)(0xFFFFu >> (16 - rem));
+    size_t i = 0;
+    for (; i + EW512_MR <= m; i += EW512_MR) EW512_COLS(EW512_MR);
+    switch (m - i) {
+      EW512_REM_COLS
+    default: break;
+    }
+    return;
+  }
   __mmask16 ml = 0xFFFF;
   size_t j = 0;
   for (; j + EW512_NR <= n; j += EW512_NR) EW512_ROWS(EW512_NV);

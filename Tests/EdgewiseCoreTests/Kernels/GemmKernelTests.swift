@@ -40,6 +40,8 @@ struct GemmKernelTests {
         for (m, k, n) in [(125, 64, 64), (125, 40, 64), (65, 172, 172), (1, 64, 12), (1, 172, 12)] {
             out.append(make(m, n, k, &rng))
         }
+        // B larger than the kernels' L2 threshold (512 KiB): the N-strip-outer loop order.
+        for (m, k, n) in [(7, 380, 371), (13, 300, 449), (1, 520, 263)] { out.append(make(m, n, k, &rng)) }
         // Every bias/activation combination at a tile-edge shape.
         for bias in [false, true] {
             for act in activations {
