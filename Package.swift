@@ -48,6 +48,9 @@ let package = Package(
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
+        // Kernel micro-benchmark: GFLOP/s per ISA against the FMA peak measured in the same run (release builds).
+        .executableTarget(name: "edgewise-kernel-bench", dependencies: ["EdgewiseCore", "CEdgewiseKernels"],
+                          path: "Benchmarks/KernelBench"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),

@@ -1,0 +1,29 @@
+// CPU feature probe. The ISA level is computed on first use and cached in an atomic: the probe is idempotent, so
+// concurrent first calls from several threads may each compute it, but all store the same value (no data race, no
+// lock). `__builtin_cpu_supports` also checks that the OS saves the AVX/AVX-512 register state (XCR0).
+#include "ew_internal.h"
+
+static int ew_probe_isa(void) {
+#if EW_HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+      return EW_ISA_AVX512;
+    return EW_ISA_AVX2;
+  }
+#endif
+  return EW_ISA_GENERIC;
+}
+
+ew_isa ew_cpu_best_isa(void) {
+  static int cached = -1; // accessed only through __atomic builtins
+  int v = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+  if (v < 0) {
+    v = ew_probe_isa();
+    __atomic_store_n(&cached, v, __ATOMIC_RELEASE);
+  }
+  return (ew_isa)v;
+}
+
+void ew_escape(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
