@@ -41,7 +41,7 @@ struct ConvCase: CustomStringConvertible {
 
     /// Runs `isa`'s kernel and the reference; returns a failure description or nil.
     func run(_ isa: ew_isa, _ rng: inout SplitMix64) -> String? {
-        let table = KernelISA.table(isa)
+        let table = CKernelTables.table(isa)
         let x = GuardedBuffer(count: xShape.elementCount), w = GuardedBuffer(count: wShape.elementCount)
         x.randomize(&rng)
         w.randomize(&rng)
@@ -184,7 +184,7 @@ enum ConvCases {
         var rng = SplitMix64(seed: seed)
         for c in cases {
             let failure = c.run(isa, &rng)
-            #expect(failure == nil, "\(KernelISA.name(isa)) \(c): \(failure ?? "")")
+            #expect(failure == nil, "\(CKernelTables.name(isa)) \(c): \(failure ?? "")")
         }
     }
 }
@@ -197,11 +197,11 @@ struct Conv2DKernelTests {
     func generic() { ConvCases.check(Self.cases, EW_ISA_GENERIC, seed: 1) }
 
     @Test("avx2: generated geometries",
-          .enabled(if: KernelISA.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
     func avx2() { ConvCases.check(Self.cases, EW_ISA_AVX2, seed: 2) }
 
     @Test("avx512: generated geometries",
-          .enabled(if: KernelISA.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
     func avx512() { ConvCases.check(Self.cases, EW_ISA_AVX512, seed: 3) }
 
     @Test("the generated geometries cover the required ranges")
@@ -241,11 +241,11 @@ struct DepthwiseConv2DKernelTests {
     func generic() { ConvCases.check(Self.cases, EW_ISA_GENERIC, seed: 4) }
 
     @Test("avx2: generated geometries",
-          .enabled(if: KernelISA.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
     func avx2() { ConvCases.check(Self.cases, EW_ISA_AVX2, seed: 5) }
 
     @Test("avx512: generated geometries",
-          .enabled(if: KernelISA.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
     func avx512() { ConvCases.check(Self.cases, EW_ISA_AVX512, seed: 6) }
 
     @Test("the generated geometries cover the required ranges")

@@ -57,7 +57,7 @@ struct GemmKernelTests {
     /// Runs every generated case on `isa`; returns the number of cases checked.
     @discardableResult
     static func check(_ isa: ew_isa, seed: UInt64 = 0x6E_6D_6D) -> Int {
-        let gemm = KernelISA.table(isa).gemm_f32!
+        let gemm = CKernelTables.table(isa).gemm_f32!
         var rng = SplitMix64(seed: seed ^ 0xA5A5)
         let all = cases(seed: seed)
         for c in all {
@@ -93,7 +93,7 @@ struct GemmKernelTests {
                 }
             }
             if !out.guardIntact { bad += 1; first += " wrote past the end of C" }
-            #expect(bad == 0, "\(KernelISA.name(isa)) \(c): \(bad) bad, first \(first)")
+            #expect(bad == 0, "\(CKernelTables.name(isa)) \(c): \(bad) bad, first \(first)")
         }
         return all.count
     }
@@ -102,11 +102,11 @@ struct GemmKernelTests {
     func generic() { Self.check(EW_ISA_GENERIC) }
 
     @Test("avx2: generated shapes, strides, bias, clamps",
-          .enabled(if: KernelISA.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
     func avx2() { Self.check(EW_ISA_AVX2) }
 
     @Test("avx512: generated shapes, strides, bias, clamps",
-          .enabled(if: KernelISA.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
     func avx512() { Self.check(EW_ISA_AVX512) }
 
     @Test("the generated cases cover every listed M, N and K and the tile edges")

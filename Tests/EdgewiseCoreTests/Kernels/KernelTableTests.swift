@@ -9,12 +9,12 @@ struct KernelTableTests {
     func tablesUpToBest() {
         let best = ew_cpu_best_isa()
         #expect(ew_kernel_table_for(EW_ISA_GENERIC) != nil)
-        for isa in KernelISA.all {
+        for isa in CKernelTables.all {
             let table = ew_kernel_table_for(isa)
-            #expect((table != nil) == (isa.rawValue <= best.rawValue), "\(KernelISA.name(isa))")
+            #expect((table != nil) == (isa.rawValue <= best.rawValue), "\(CKernelTables.name(isa))")
             if let t = table?.pointee {
                 #expect(t.isa == isa)
-                #expect(String(cString: t.name) == KernelISA.name(isa))
+                #expect(String(cString: t.name) == CKernelTables.name(isa))
                 #expect(t.gemm_f32 != nil && t.conv2d_f32 != nil && t.depthwise_conv2d_f32 != nil)
             }
         }

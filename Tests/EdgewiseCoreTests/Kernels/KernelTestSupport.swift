@@ -4,17 +4,10 @@ import CEdgewiseKernels
 @testable import EdgewiseCore
 import Testing
 
-/// SplitMix64: deterministic, seedable; every test draws its shapes and data from one of these.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Tests draw shapes and data from the project's one seeded generator.
+typealias SplitMix64 = SeededGenerator
+
+extension SeededGenerator {
     /// A float in [-1, 1].
     mutating func unit() -> Float { Float(Int(next() % 2_000_001) - 1_000_000) / 1_000_000 }
     mutating func pick<T>(_ xs: [T]) -> T { xs[Int(next() % UInt64(xs.count))] }
@@ -22,8 +15,8 @@ struct SplitMix64: RandomNumberGenerator {
     mutating func bool() -> Bool { next() & 1 == 1 }
 }
 
-/// The ISA levels and whether this CPU (and build) can run them.
-enum KernelISA {
+/// The C kernel tables and whether this CPU (and build) can run them.
+enum CKernelTables {
     static let all: [ew_isa] = [EW_ISA_GENERIC, EW_ISA_AVX2, EW_ISA_AVX512]
     static func available(_ isa: ew_isa) -> Bool { ew_kernel_table_for(isa) != nil }
     static func table(_ isa: ew_isa) -> ew_kernel_table { ew_kernel_table_for(isa)!.pointee }
