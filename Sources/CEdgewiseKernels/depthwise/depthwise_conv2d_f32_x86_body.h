@@ -4,13 +4,15 @@
 // across all taps. Loop order: image, channel block, output row, output column: the block's bias and (3x3 kernels)
 // its 9 weight vectors are loaded once per image and held in registers, and the block's slice of the image (H*W
 // vectors) stays in L1 across the rows. Interior pixels of a 3x3 kernel run 9 unconditional FMAs in two chains;
-// border pixels (padding) run only their valid taps, weights still in registers. Other kernel sizes visit the valid
+// with stride 1 two output rows are computed together (4 input rows, 12 loads per 2 outputs instead of 18). Border
+// pixels (padding) run only their valid taps, weights still in registers. Other kernel sizes visit the valid
 // taps with weights from memory. Channel tails use masked loads/stores. Depth multiplier M > 1: output channel o
 // reads input channel o/M, done with one masked load from channel (block start)/M and a lane permute.
 //
-// Required macros: DW_NAME, DW_TARGET, DW_V (vector type), DW_VW (lanes), DW_MASK (mask type), DW_MASK_N(n),
-// DW_MASK_ALL, DW_LOAD(p), DW_LOADM(p, m), DW_STOREM(p, m, v), DW_STORE(p, v), DW_FMA(a, b, c), DW_SET1(f),
-// DW_MAX, DW_MIN, DW_ZERO(), DW_ADD, DW_MUL, DW_PAIR (0/1: pair output rows), DW_IDX (index vector type), DW_LOAD_IDX(int32 *), DW_PERMUTE(v, idx).
+// Required macros: DW_CAT(a, b), DW_NAME, DW_TARGET, DW_V (vector type), DW_VW (lanes), DW_MASK (mask type),
+// DW_MASK_N(n), DW_LOAD(p), DW_LOADM(p, m), DW_STOREM(p, m, v), DW_STORE(p, v), DW_FMA(a, b, c), DW_ADD, DW_MUL,
+// DW_SET1(f), DW_MAX, DW_MIN, DW_ZERO(), DW_PAIR (0/1: pair output rows), DW_IDX (index vector type),
+// DW_LOAD_IDX(int32 *), DW_PERMUTE(v, idx).
 
 /// Valid tap range [lo, hi) of a window starting at input index i0 (dilation d, kernel k, input extent n).
 EW_INLINE void DW_CAT(DW_NAME, _range)(int i0, int d, int k, int n, int *lo, int *hi) {
