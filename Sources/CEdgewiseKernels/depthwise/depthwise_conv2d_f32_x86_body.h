@@ -61,9 +61,8 @@ DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASK
   for (int ox = 0; ox < OW; ox++) {                                                                                  \
     if (ox == a && a < b) { ox = b - 1; continue; } /* skip the interior */                                        \
     const int ix0 = ox * sw - p->pad_left;                                                                           \
-    int kx_lo, kx_hi;                                                                                                \
-    DW_CAT(DW_NAME, _range)(ix0, dw, 3, in_w, &kx_lo, &kx_hi);                                                       \
-    const int c0 = kx_lo <= 0 && kx_hi > 0, c1 = kx_lo <= 1 && kx_hi > 1, c2 = kx_hi > 2;                           \
+    const int c0 = (unsigned)ix0 < (unsigned)in_w, c1 = (unsigned)(ix0 + dw) < (unsigned)in_w;                       \
+    const int c2 = (unsigned)(ix0 + 2 * dw) < (unsigned)in_w;                                                        \
     DW_V acc = bv;                                                                                                   \
     DW_TAP(IY0, ROK0, 0, c0, 0, w0); DW_TAP(IY0, ROK0, 0, c1, 1, w1); DW_TAP(IY0, ROK0, 0, c2, 2, w2);              \
     DW_TAP(IY0, ROK1, 1, c0, 0, w3); DW_TAP(IY0, ROK1, 1, c1, 1, w4); DW_TAP(IY0, ROK1, 1, c2, 2, w5);              \
