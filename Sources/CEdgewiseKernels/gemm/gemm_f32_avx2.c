@@ -21,7 +21,7 @@ EW_TARGET_AVX2 EW_INLINE __m256i ew_avx2_mask(size_t n) {
 }
 
 /// Accumulator sets so that a tile of `chains` FMA chains keeps 8..12 chains in flight.
-#define EW_KU(chains) ((chains) >= 8 ? 1 : (chains) >= 4 ? 2 : (chains) >= 3 ? 4 : 8)
+#define EW_KU(chains) ((chains) >= 8 ? 1 : (chains) >= 4 ? 2 : (chains) >= 2 ? 4 : 8) /* <= 12 accumulators */
 
 /// One MR x (8*NV) tile of C. MASKED: the last vector covers only the lanes in `ml`.
 EW_TARGET_AVX2 EW_INLINE void ew_avx2_tile(const int MR, const int NV, const int MASKED, const int KU, size_t k,
