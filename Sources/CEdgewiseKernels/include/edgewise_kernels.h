@@ -38,7 +38,7 @@ typedef struct ew_conv_params {
   float act_min, act_max;      ///< fused clamp (use -INFINITY/INFINITY for none)
 } ew_conv_params;
 
-/// Function table of one ISA level. All pointers are non-NULL.
+/// Function table of one ISA level. All pointers are non-NULL. Outputs must not overlap inputs (or scratch).
 typedef struct ew_kernel_table {
   ew_isa isa;
   const char *name;
