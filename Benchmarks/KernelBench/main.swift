@@ -140,7 +140,8 @@ let buildMode = "release"
 if !json {
     print("edgewise-kernel-bench: fp32, single thread, \(buildMode) build")
     print("fp32 FMA peak (12 independent chains, best of 7): "
-          + peaks.map { "\($0.0) \(fmt($0.1, 1)) GFLOP/s" }.joined(separator: ", ")
+          + peaks.map { "\($0.0 == "generic" ? "generic (plain C mul+add)" : $0.0) \(fmt($0.1, 1)) GFLOP/s" }
+              .joined(separator: ", ")
           + " -> peak = \(fmt(peak, 1)) GFLOP/s")
     print("")
     print(pad("kernel", 40) + pad("isa", 9) + lpad("median us", 11) + lpad("GFLOP/s", 10) + lpad("% peak", 9)

@@ -49,7 +49,7 @@ static size_t ew_conv_col_floats(const ew_conv_params *p) {
 }
 
 size_t ew_conv2d_f32_scratch_bytes(const ew_conv_params *p) {
-  if (ew_conv_is_pointwise(p)) return 0;
+  if (ew_conv_is_pointwise(p) || p->out_h <= 0 || p->out_w <= 0) return 0;
   size_t floats = ew_conv_col_floats(p);
   if (ew_conv_needs_pad(p))
     floats += ew_conv_reach(p->out_h, p->stride_h, p->k_h, p->dil_h) *
@@ -57,7 +57,7 @@ size_t ew_conv2d_f32_scratch_bytes(const ew_conv_params *p) {
   return floats * sizeof(float);
 }
 
-/// Copies the image into a PH x PW zero-padded buffer (only the part the windows reach). Returns its row stride.
+/// Copies the image into a PH x PW zero-padded buffer (only the part the windows reach; row stride PW*Cin).
 static void ew_pad_image(const ew_conv_params *p, const float *x, float *dst, size_t ph, size_t pw) {
   const size_t cin = (size_t)p->in_c;
   for (size_t py = 0; py < ph; py++) {
@@ -126,7 +126,7 @@ static void ew_conv2d_f32_impl(const ew_conv_params *p, const float *x, const fl
                                void *scratch, ew_gemm_f32_fn gemm) {
   const size_t pixels = (size_t)p->out_h * p->out_w, kdim = (size_t)p->k_h * p->k_w * p->in_c;
   const size_t cout = (size_t)p->out_c;
-  if (p->batch <= 0 || pixels == 0 || cout == 0) return;
+  if (p->batch <= 0 || p->out_h <= 0 || p->out_w <= 0 || cout == 0) return;
   if (ew_conv_is_pointwise(p)) {
     gemm((size_t)p->batch * pixels, cout, kdim, x, kdim, w, cout, bias, y, cout, p->act_min, p->act_max);
     return;

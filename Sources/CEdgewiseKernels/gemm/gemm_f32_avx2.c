@@ -2,8 +2,9 @@
 //
 // Register-blocked 6x16 micro-kernel: 6 rows of A broadcast against 2 ymm of a B row, 12 independent FMA
 // accumulators (this CPU needs >= 8 chains to reach its FMA peak). B is read in place (row stride ldb, no packing).
-// Loop order: M-block outer while B fits in L2 (the edge-model case), else N-strip outer. Edge tiles: M remainders use the same kernel instantiated for 1..5 rows; for short tiles (fewer than 8 chains)
-// K is split over 2-8 accumulator sets that are summed at the end. N remainders use masked loads/stores.
+// Loop order: M-block outer while B fits in L2 (the edge-model case), else N-strip outer. Edge tiles: M remainders
+// use the same kernel instantiated for 1..5 rows; for short tiles (fewer than 8 chains) K is split over 2-8
+// accumulator sets that are summed at the end. N remainders use masked loads/stores (vmaskmovps).
 // Bias initialises the accumulators, the clamp is fused into the store.
 #include "../ew_internal.h"
 
@@ -20,7 +21,7 @@ EW_TARGET_AVX2 EW_INLINE __m256i ew_avx2_mask(size_t n) {
 }
 
 /// Accumulator sets so that a tile of `chains` FMA chains keeps 8..12 chains in flight.
-#define EW_KU(chains) ((chains) >= 8 ? 1 : (chains) >= 4 ? 2 : (chains) >= 3 ? 4 : 8)
+#define EW_KU(chains) ((chains) >= 8 ? 1 : (chains) >= 4 ? 2 : (chains) >= 2 ? 4 : 8) /* <= 12 accumulators */
 
 /// One MR x (8*NV) tile of C. MASKED: the last vector covers only the lanes in `ml`.
 EW_TARGET_AVX2 EW_INLINE void ew_avx2_tile(const int MR, const int NV, const int MASKED, const int KU, size_t k,

@@ -1,7 +1,7 @@
 // GEMM, fp32, AVX-512 (F/VL/BW/DQ): C[M,N] = clamp(A[M,K] · B[K,N] + bias[N]).
 //
-// Same scheme as the AVX2 kernel (register-blocked, B read in place with row stride ldb, N-strip outer / M-block
-// inner, bias-initialised accumulators, fused clamp), with EW512_MR x (EW512_NV * 16) zmm tiles. On this CPU (Zen 4)
+// Same scheme as the AVX2 kernel (register-blocked, B read in place with row stride ldb, M-block outer while B fits
+// in L2 else N-strip outer, bias-initialised accumulators, fused clamp), with EW512_MR x (EW512_NV * 16) zmm tiles. On this CPU (Zen 4)
 // a zmm FMA does the work of two ymm FMAs, so the peak is the same as AVX2; the gains are opmask-predicated edge
 // tiles (cheap masked loads/stores for N remainders), twice the register file and fewer instructions per FLOP.
 // Tile choice (measured, clang -O2, best of 15 on 125x64x64 / 65x172x172 / 250x40x172, GFLOP/s): 6x32 114.9/114.0/

@@ -38,7 +38,7 @@ typedef struct ew_conv_params {
   float act_min, act_max;      ///< fused clamp (use -INFINITY/INFINITY for none)
 } ew_conv_params;
 
-/// Function table of one ISA level. All pointers are non-NULL.
+/// Function table of one ISA level. All pointers are non-NULL. Outputs must not overlap inputs (or scratch).
 typedef struct ew_kernel_table {
   ew_isa isa;
   const char *name;
@@ -59,7 +59,8 @@ typedef struct ew_kernel_table {
 /// padding, a zero-padded copy of the part of one image the windows cover.
 size_t ew_conv2d_f32_scratch_bytes(const ew_conv_params *p);
 
-/// The best ISA this CPU supports (probed once).
+/// The best ISA this CPU supports (probed once), capped by the environment variable EDGEWISE_MAX_ISA
+/// (generic|avx2|avx512) when set.
 ew_isa ew_cpu_best_isa(void);
 
 /// The table for `isa`, or NULL when this CPU (or this build's architecture) cannot run it.

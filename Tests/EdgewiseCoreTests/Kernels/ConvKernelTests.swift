@@ -171,6 +171,15 @@ enum ConvCases {
                 out.append(c)
             }
         }
+        // Row pairing (3x3, stride 1) with a depth multiplier and a channel tail, and with dilated columns.
+        for (m, dil) in [(2, 1), (3, 2)] {
+            let a = ConvAttributes(dilation: Size2D(1, dil),
+                                   padding: .same(inputHW: (7, 6), kernelHW: (3, 3), strideHW: (1, 1),
+                                                  dilationHW: (1, dil)),
+                                   activation: .relu6, depthMultiplier: m)
+            out.append(ConvCase(depthwise: true, batch: 2, inH: 7, inW: 6, inC: 13, outC: 0, kh: 3, kw: 3,
+                                attributes: a, bias: true)!)
+        }
         for (h, w, c) in [(25, 5, 64), (13, 5, 172)] { // the DS-CNN layers, SAME padding
             let a = ConvAttributes(padding: .same(inputHW: (h, w), kernelHW: (3, 3), strideHW: (1, 1)),
                                    activation: .relu)
@@ -197,11 +206,11 @@ struct Conv2DKernelTests {
     func generic() { ConvCases.check(Self.cases, EW_ISA_GENERIC, seed: 1) }
 
     @Test("avx2: generated geometries",
-          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU, build or EDGEWISE_MAX_ISA excludes AVX2+FMA"))
     func avx2() { ConvCases.check(Self.cases, EW_ISA_AVX2, seed: 2) }
 
     @Test("avx512: generated geometries",
-          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU, build or EDGEWISE_MAX_ISA excludes AVX-512"))
     func avx512() { ConvCases.check(Self.cases, EW_ISA_AVX512, seed: 3) }
 
     @Test("the generated geometries cover the required ranges")
@@ -241,11 +250,11 @@ struct DepthwiseConv2DKernelTests {
     func generic() { ConvCases.check(Self.cases, EW_ISA_GENERIC, seed: 4) }
 
     @Test("avx2: generated geometries",
-          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU (or build) cannot run AVX2+FMA"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX2), "this CPU, build or EDGEWISE_MAX_ISA excludes AVX2+FMA"))
     func avx2() { ConvCases.check(Self.cases, EW_ISA_AVX2, seed: 5) }
 
     @Test("avx512: generated geometries",
-          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU (or build) cannot run AVX-512"))
+          .enabled(if: CKernelTables.available(EW_ISA_AVX512), "this CPU, build or EDGEWISE_MAX_ISA excludes AVX-512"))
     func avx512() { ConvCases.check(Self.cases, EW_ISA_AVX512, seed: 6) }
 
     @Test("the generated geometries cover the required ranges")
