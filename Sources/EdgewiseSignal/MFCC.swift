@@ -123,7 +123,7 @@ public struct MFCC: Sendable {
         return out
     }
 
-    @inline(__always)
+    @_optimize(speed)
     private mutating func run(_ samples: UnsafeBufferPointer<Int16>, _ window: [Float],
                               _ output: UnsafeMutableBufferPointer<Float>) {
         runFrames(count: samples.count, window: window, output) { frame, start, w in
@@ -131,7 +131,7 @@ public struct MFCC: Sendable {
         }
     }
 
-    @inline(__always)
+    @_optimize(speed)
     private mutating func run(_ samples: UnsafeBufferPointer<Float>, _ window: [Float],
                               _ output: UnsafeMutableBufferPointer<Float>) {
         runFrames(count: samples.count, window: window, output) { frame, start, w in
@@ -139,7 +139,7 @@ public struct MFCC: Sendable {
         }
     }
 
-    @inline(__always)
+    @_optimize(speed)
     private mutating func runFrames(count: Int, window: [Float], _ output: UnsafeMutableBufferPointer<Float>,
                                     fill: (UnsafeMutablePointer<Float>, Int, UnsafeBufferPointer<Float>) -> Void) {
         let frames = frameCount(sampleCount: count)

@@ -66,7 +66,7 @@ public struct MelFilterbank: Sendable {
     }
 
     /// Sums `magnitudes` (`binCount` values, already √power) into `channelCount` channels at `output`.
-    @inline(__always)
+    @_optimize(speed)
     public func apply(magnitudes: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         let channels = channelCount
         for c in 0..<channels { output[c] = 0 }

@@ -57,6 +57,7 @@ public struct RealFFT: Sendable {
     }
 
     /// Transforms `size` real samples at `input`; writes `binCount` values to `real` and `imaginary`.
+    @_optimize(speed)
     public mutating func forward(_ input: UnsafePointer<Float>,
                                  real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>) {
         let half = self.half
@@ -105,7 +106,9 @@ public struct RealFFT: Sendable {
     }
 
     /// In-place radix-2 decimation-in-time stages on bit-reversed split-complex data (`count` ≥ 2).
-    @inline(__always)
+    /// Plain scalar loops: LLVM vectorises them in release, and `@_optimize(speed)` keeps debug builds usable
+    /// (explicit `SIMD4` ran 100× slower than release in debug, for a 10 % gain in release).
+    @_optimize(speed)
     private static func complexStages(_ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>, count n: Int,
                                       _ twr: UnsafePointer<Float>, _ twi: UnsafePointer<Float>) {
         var h: Int
@@ -135,29 +138,17 @@ public struct RealFFT: Sendable {
             var j = 0
             while j < n {
                 let ar = re + j, ai = im + j, br = re + j + h, bi = im + j + h
-                var k = 0
-                while k < h {  // h ≥ 4 here, a multiple of 4: four butterflies per step
-                    let xr = load4(br + k), xi = load4(bi + k), cr = load4(wr + k), ci = load4(wi + k)
+                for k in 0..<h {
+                    let xr = br[k], xi = bi[k], cr = wr[k], ci = wi[k]
                     let tr = xr * cr - xi * ci
                     let ti = xr * ci + xi * cr
-                    let ur = load4(ar + k), ui = load4(ai + k)
-                    store4(ur - tr, br + k); store4(ui - ti, bi + k)
-                    store4(ur + tr, ar + k); store4(ui + ti, ai + k)
-                    k &+= 4
+                    let ur = ar[k], ui = ai[k]
+                    br[k] = ur - tr; bi[k] = ui - ti
+                    ar[k] = ur + tr; ai[k] = ui + ti
                 }
                 j &+= 2 &* h
             }
             h &*= 2
         }
     }
-}
-
-@inline(__always) private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-@inline(__always) private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-@inline(__always) private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
 }

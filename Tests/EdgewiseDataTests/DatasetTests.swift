@@ -13,13 +13,14 @@ import Testing
         #expect(a.labelCounts == [1, 1] && a.sources == ["short", "long"])
     }
 
-    static func noise() -> BackgroundNoise {
+    static func noise() -> BackgroundNoise { sharedNoise }
+    static let sharedNoise: BackgroundNoise = {
         var rng = SeededGenerator(seed: 8)
         return BackgroundNoise(recordings: [
             .init(name: "a", samples: (0..<200_000).map { _ in Int16.random(in: -8000...8000, using: &rng) }),
             .init(name: "short", samples: [Int16](repeating: 1, count: 100_000)),   // too short for val/test windows
         ])
-    }
+    }()
 
     @Test func noiseWindowsStayInTheirSplitRegion() {
         let noise = Self.noise()
@@ -40,11 +41,12 @@ import Testing
     @Test func augmentationShiftsWithinBoundsAndClamps() {
         let aug = Augmentation(maxTimeShift: 1600, backgroundProbability: 0)
         var shifts = Set<Int>()
+        let noise = Self.noise()
         for seed in 0..<50 {
             var clip = [Float](repeating: 0, count: 16000)
             clip[8000] = 0.5; clip[100] = 3
             var rng = SeededGenerator(seed: UInt64(seed))
-            aug.apply(to: &clip, noise: Self.noise(), using: &rng)
+            aug.apply(to: &clip, noise: noise, using: &rng)
             let nonzero = clip.indices.filter { clip[$0] != 0 }
             let pulse = nonzero.first { clip[$0] == 0.5 }
             #expect(pulse != nil && abs(pulse! - 8000) <= 1600)
