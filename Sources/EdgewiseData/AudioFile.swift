@@ -1,6 +1,5 @@
 import CSndfile
 import Foundation
-import Synchronization
 
 /// A decoded audio file (WAV, FLAC, or anything else libsndfile reads) as interleaved 16-bit PCM.
 public struct AudioFile: Sendable {
@@ -18,13 +17,13 @@ public struct AudioFile: Sendable {
     public var floatSamples: [Float] { samples.map { Float($0) * (1.0 / 32768) } }
 
     /// `sf_open` and `sf_strerror(NULL)` share libsndfile's global error slot; serialise them.
-    private static let openLock = Mutex(())
+    private static let openLock = NSLock()
 
     /// Decodes the whole file. Throws `DatasetError` naming the file if it is missing, not decodable, or ends
     /// before the frame count in its header.
     public init(contentsOf path: String) throws(DatasetError) {
         var info = SF_INFO()
-        let (opened, openError): (OpaquePointer?, String) = Self.openLock.withLock { _ in
+        let (opened, openError): (OpaquePointer?, String) = Self.openLock.withLock {
             let h = sf_open(path, Int32(SFM_READ), &info)
             return (h, h == nil ? String(cString: sf_strerror(nil)) : "")
         }

@@ -102,7 +102,8 @@ public struct SpeechCommands: Sendable {
 
     /// Decodes `split`: its clips in file order (padded/cropped to 16000 samples), then `silenceCount` silence
     /// clips cut from the split's region of the background noise (recording, offset and gain from `options.seed`).
-    public func loadAudio(_ split: Split, options: Options = Options()) throws(DatasetError) -> LabeledAudio {
+    /// Pass `noise` (from `backgroundNoise()`) to avoid decoding the recordings again for every split.
+    public func loadAudio(_ split: Split, options: Options = Options(), noise: BackgroundNoise? = nil) throws(DatasetError) -> LabeledAudio {
         let list = clips(in: split)
         let length = 16000
         var audio = LabeledAudio(clipLength: length, sampleRate: 16000, labelNames: Self.labels)
@@ -129,7 +130,9 @@ public struct SpeechCommands: Sendable {
         audio.sources = list.map(\.file)
         let silence = silenceCount(for: split, options: options)
         if silence > 0 {
-            let noise = try backgroundNoise()
+            var loaded = noise
+            if loaded == nil { loaded = try backgroundNoise() }
+            let noise = loaded!
             var rng = SeededGenerator(seed: options.seed ^ 0x5113_9CE0 ^ UInt64(Split.allCases.firstIndex(of: split)!) << 32)
             for _ in 0..<silence {
                 let (r, start) = noise.window(length: length, split: split, using: &rng)
@@ -143,10 +146,14 @@ public struct SpeechCommands: Sendable {
     }
 
     /// `loadAudio(split)` turned into MFCC features (490 per clip), augmented if `options.augmentation` is set
-    /// (noise for augmentation comes from the training region of the background recordings).
-    public func load(_ split: Split, options: Options = Options(), configuration: MFCC.Configuration = .kws) throws(DatasetError) -> LabeledFeatures {
-        let audio = try loadAudio(split, options: options)
-        let noise = options.augmentation == nil ? nil : try backgroundNoise()
+    /// (noise for augmentation comes from the training region of the background recordings). Pass `noise` to
+    /// reuse recordings already decoded.
+    public func load(_ split: Split, options: Options = Options(), noise: BackgroundNoise? = nil,
+                     configuration: MFCC.Configuration = .kws) throws(DatasetError) -> LabeledFeatures {
+        let needsNoise = options.augmentation != nil || silenceCount(for: split, options: options) > 0
+        var noise = noise
+        if noise == nil && needsNoise { noise = try backgroundNoise() }
+        let audio = try loadAudio(split, options: options, noise: noise)
         return audio.features(configuration: configuration, augmentation: options.augmentation, noise: noise,
                               seed: options.seed, threads: options.threads)
     }
