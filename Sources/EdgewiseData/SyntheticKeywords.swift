@@ -157,6 +157,22 @@ public struct SyntheticKeywords: Sendable {
         if m > 0 { for j in 0..<total { out[onset + j] += y[j] * peak / m } }
     }
 
+    /// Stand-in background recordings for augmentation without the real dataset: `count` recordings of
+    /// `seconds` s of noise, from white to brown-ish, at 10–30 % of full scale.
+    public func backgroundNoise(count: Int = 3, seconds: Int = 30, seed: UInt64) -> BackgroundNoise {
+        var rng = SeededGenerator(seed: seed)
+        return BackgroundNoise(recordings: (0..<count).map { r in
+            let colour = count > 1 ? 0.95 * Double(r) / Double(count - 1) : 0
+            let gain = Double.random(in: 0.1...0.3, using: &rng) / max(0.2, (1 - colour).squareRoot())
+            var lp = 0.0
+            let samples = (0..<seconds * Self.sampleRate).map { _ -> Int16 in
+                lp = colour * lp + (1 - colour) * symmetric(&rng)
+                return Int16(max(-32768, min(32767, (gain * lp * 32768).rounded())))
+            }
+            return .init(name: "synthetic_noise_\(r)", samples: samples)
+        })
+    }
+
     /// `examplesPerClass` clips of every label, interleaved by label (0, 1, …, 0, 1, …); clip `i` uses a
     /// generator derived from `seed` and `i`, so the set is the same for any `threads`.
     public func make(examplesPerClass: Int, seed: UInt64, threads: Int = defaultThreadCount) -> LabeledAudio {

@@ -35,6 +35,20 @@ import Testing
         }
     }
 
+    @Test func syntheticNoiseFeedsAugmentation() {
+        let gen = SyntheticKeywords(classCount: 4)
+        let noise = gen.backgroundNoise(count: 2, seconds: 3, seed: 9)
+        #expect(noise.recordings.count == 2 && noise.recordings.allSatisfy { $0.samples.count == 48000 })
+        #expect(noise.recordings[0].samples != noise.recordings[1].samples)
+        #expect(gen.backgroundNoise(count: 2, seconds: 3, seed: 9).recordings[1].samples == noise.recordings[1].samples)
+        let audio = gen.make(examplesPerClass: 1, seed: 3)
+        let aug = Augmentation(maxTimeShift: 0, backgroundProbability: 1, backgroundVolume: 0.5)
+        let withNoise = audio.features(augmentation: aug, noise: noise, seed: 1)
+        let without = audio.features(augmentation: aug, noise: nil, seed: 1)
+        #expect(withNoise.features[490..<980] != without.features[490..<980])   // label 1 got noise
+        #expect(withNoise.features[0..<490] == without.features[0..<490])       // label 0 (silence) is skipped
+    }
+
     /// Onset-invariant summary of a 49×10 MFCC clip: per coefficient, the mean over the 12 loudest frames (by c0)
     /// and the maximum over all frames.
     static func pooled(_ f: [Float]) -> [Double] {
