@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseInterop"], path: "Tests/EdgewiseInteropTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
-        .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseSignal"], path: "Tests/EdgewiseSignalTests"),
+        .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseData"], path: "Tests/EdgewiseDataTests"),
     ]
 )
