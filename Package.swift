@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
-        .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseInterop"], path: "Tests/EdgewiseInteropTests"),
+        .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseData"], path: "Tests/EdgewiseDataTests"),
