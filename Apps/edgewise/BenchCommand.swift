@@ -61,19 +61,19 @@ struct BenchCommand: ParsableCommand {
         }
         let probe = LatencyProbe(warmup: warmup, iterations: iterations)
         print("model \(model): \(e.graph.totalMACs) MACs, arena \(e.plan.arenaBytes) bytes, kernels \(e.isa), threads \(engine.threads)")
-        print("exit          MACs        p50 µs   p90 µs   p99 µs   GMAC/s@p50")
+        var t = TextTable([("exit", .left), ("MACs", .right), ("p50 µs", .right), ("p90 µs", .right), ("p99 µs", .right), ("GMAC/s at p50", .right)])
         for exit in e.exits {
             let s = LatencySummary(name: exit.name, nanoseconds: probe.timeRuns(e, inputs: rows, stopAt: exit.index))
-            let gmacs = Double(exit.cumulativeMACs) / (s.p50 * 1000)
-            print(String(format: "%-12@ %9d  %9.1f %8.1f %8.1f   %8.2f", s.name as NSString, exit.cumulativeMACs, s.p50, s.p90, s.p99, gmacs))
+            t.add([s.name, String(exit.cumulativeMACs), fixed(s.p50), fixed(s.p90), fixed(s.p99), fixed(Double(exit.cumulativeMACs) / (s.p50 * 1000), 2)])
         }
+        print(t.render(), terminator: "")
         if layers {
-            print("\nlayer                 op                    MACs    median µs  GFLOP/s")
-            for l in e.profileSteps(iterations: iterations) {
-                let us = l.nanoseconds / 1000
-                let gflops = l.macs > 0 ? String(format: "%8.2f", 2 * Double(l.macs) / max(l.nanoseconds, 1)) : "       -"
-                print(String(format: "%-21@ %-20@ %8d %10.2f  %@", l.node.name as NSString, l.node.op.kindName as NSString, l.macs, us, gflops as NSString))
+            var l = TextTable([("layer", .left), ("op", .left), ("MACs", .right), ("median µs", .right), ("GFLOP/s", .right)])
+            for step in e.profileSteps(iterations: iterations) {
+                l.add([step.node.name, step.node.op.kindName, String(step.macs), fixed(step.nanoseconds / 1000, 2),
+                       step.macs > 0 ? fixed(2 * Double(step.macs) / max(step.nanoseconds, 1), 1) : "-"])
             }
+            print("\n" + l.render(), terminator: "")
         }
     }
 

@@ -41,9 +41,11 @@ struct DemoCommand: ParsableCommand {
         let input = rng.uniform(count: e.input.count, -30...10)
         let probe = LatencyProbe(warmup: 200, iterations: iterations)
         print("latency (one thread, kernels \(e.isa), \(iterations) runs after warm-up):")
+        var t = TextTable([("stop at", .left), ("MACs", .right), ("p50 µs", .right), ("p90 µs", .right), ("p99 µs", .right)])
         for (s, exit) in zip(probe.measure(e, input: input), e.exits) {
-            print(String(format: "  stop at %-6@ %8d MACs   p50 %7.1f µs   p90 %7.1f µs   p99 %7.1f µs", s.name as NSString, exit.cumulativeMACs, s.p50, s.p90, s.p99))
+            t.add([s.name, String(exit.cumulativeMACs), fixed(s.p50), fixed(s.p90), fixed(s.p99)])
         }
+        print(t.render())
         let out = e.run { _ in .continue }
         let best = out.values.indices.max { out.values[$0] < out.values[$1] }!
         print("\nfinal exit on a random input: '\(loaded.labels[best])' p=\(String(format: "%.3f", out.values[best])) (random weights: the label means nothing)")

@@ -28,3 +28,6 @@ struct RunOptions: ParsableArguments {
         catch { throw ValidationError(String(describing: error)) }
     }
 }
+
+/// `value` with `digits` decimals, for tables.
+func fixed(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }

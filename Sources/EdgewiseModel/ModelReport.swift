@@ -73,28 +73,25 @@ public struct ModelReport: Sendable, Codable {
         return "per-axis(axis \(q.axis ?? -1), \(q.scales.count) ch) s∈[\(lo), \(hi)]"
     }
 
-    /// A fixed-width text table.
+    /// A text table of the layers, then the exits and totals.
     public func render() -> String {
-        func pad(_ s: String, _ w: Int, right: Bool = false) -> String {
-            s.count >= w ? s : (right ? String(repeating: " ", count: w - s.count) + s : s + String(repeating: " ", count: w - s.count))
-        }
-        var out = pad("layer", 22) + pad("op", 20) + pad("output", 18) + pad("params", 9, right: true) + pad("MACs", 11, right: true) + pad("arena@", 9, right: true) + pad("bytes", 8, right: true) + "\n"
+        var t = TextTable([("layer", .left), ("op", .left), ("output", .left), ("params", .right), ("MACs", .right),
+                           ("arena@", .right), ("bytes", .right), ("quantisation", .left)])
         var stage = ""
         for l in layers {
             let where_ = l.stage + (l.inHead ? " (exit head)" : "")
-            if where_ != stage { out += "-- \(where_)\n"; stage = where_ }
-            out += pad(l.name, 22) + pad(l.op, 20) + pad("[" + l.outputShape.map(String.init).joined(separator: ",") + "]", 18)
-            out += pad(String(l.parameters), 9, right: true) + pad(String(l.macs), 11, right: true)
-            out += pad(l.arenaOffset.map(String.init) ?? "-", 9, right: true) + pad(String(l.outputBytes), 8, right: true)
+            if where_ != stage { t.addSection("-- " + where_); stage = where_ }
+            var quant = ""
             if l.dtype != "float32" || l.weightQuantization != nil {
-                out += "  " + l.dtype + (l.quantization.map { " " + $0 } ?? "") + (l.weightQuantization.map { "; weights " + $0 } ?? "")
+                quant = l.dtype + (l.quantization.map { " " + $0 } ?? "") + (l.weightQuantization.map { "; weights " + $0 } ?? "")
             }
-            out += "\n"
+            t.add([l.name, l.op, "[" + l.outputShape.map(String.init).joined(separator: ",") + "]", String(l.parameters), String(l.macs),
+                   l.arenaOffset.map(String.init) ?? "-", String(l.outputBytes), quant])
         }
-        out += "\nexits:\n"
-        for e in exits {
-            out += "  " + pad(e.name, 12) + pad(String(e.cumulativeMACs), 12, right: true) + " MACs cumulative (" + String(Int((e.fractionOfFull * 100).rounded())) + "% of the full model)\n"
-        }
+        var out = t.render()
+        var e = TextTable([("exit", .left), ("cumulative MACs", .right), ("of the full model", .right)])
+        for x in exits { e.add([x.name, String(x.cumulativeMACs), String(Int((x.fractionOfFull * 100).rounded())) + "%"]) }
+        out += "\n" + e.render()
         out += "\ninput \(inputDescription)\n"
         if let arenaBytes, let unsharedBytes {
             out += "total MACs \(totalMACs), weights \(weightBytes) bytes, arena \(arenaBytes) bytes (unshared buffers would take \(unsharedBytes)), kernels: \(isa)\n"
