@@ -90,6 +90,34 @@ import Testing
         let unfolded = try runAllExits(g, Self.features, isa: .reference, finalize: false)
         let folded = try runAllExits(g, Self.features, isa: .reference, finalize: true)
         for (u, f) in zip(unfolded, folded) { #expect(maxAbsDiff(u, f) < 1e-5) }
+        // Unfolded batch norms on the optimised path (precomputed scale and shift).
+        for isa in optimisedISAs {
+            let opt = try runAllExits(g, Self.features, isa: isa, finalize: false)
+            for (u, o) in zip(unfolded, opt) { #expect(maxAbsDiff(u, o) < 1e-5, "\(isa)") }
+        }
+    }
+
+    /// 1-D signals run as NWC end to end: strided, dilated and padded conv, depthwise, pooling, exits.
+    @Test func oneDimensionalSignalGraph() throws {
+        var rng = SeededGenerator(seed: 11)
+        var b = GraphBuilder()
+        let x = b.input("ecg", shape: [1, 360, 2])
+        var h = try b.conv2d(x, weights: rng.uniform(count: 7 * 2 * 16), shape: [1, 7, 2, 16], bias: rng.uniform(count: 16),
+                             .init(stride: .init(1, 2), dilation: .init(1, 2), padding: .init(left: 6, right: 5), activation: .relu), name: "c")
+        h = try b.depthwiseConv2d(h, weights: rng.uniform(count: 5 * 16), shape: [1, 5, 16],
+                                  .init(padding: .init(left: 2, right: 2), activation: .relu6), name: "dw")
+        try b.exitHead("early") { b in try b.node(.softmax, try b.dense(try b.node(.globalAveragePool, h), weights: rng.uniform(count: 16 * 5), outputs: 5, name: "e")) }
+        b.endStage("stem")
+        h = try b.node(.maxPool2d(.init(window: .init(1, 3), stride: .init(1, 3))), h)
+        try b.exitHead("final") { b in try b.node(.softmax, try b.dense(try b.node(.globalAveragePool, h), weights: rng.uniform(count: 16 * 5), outputs: 5, name: "f")) }
+        b.endStage("body")
+        let g = try b.build()
+        #expect(g.values[g.stages[0].nodes[0].output].shape == [1, 180, 16])
+        let input = rng.uniform(count: 720)
+        let ref = try runAllExits(g, input, isa: .reference)
+        for isa in optimisedISAs {
+            for (r, o) in zip(ref, try runAllExits(g, input, isa: isa)) { #expect(maxAbsDiff(r, o) < 1e-5, "\(isa)") }
+        }
     }
 
     @Test func threadsGiveTheSameOutputs() throws {

@@ -193,8 +193,13 @@ public final class Executor: @unchecked Sendable {
                                graph.values[node.output].shape, a, clamp: (0, 0))
             return ew_conv2d_f32_scratch_bytes(&p)
         case .multiHeadSelfAttention:
+            // Q, K, V, context, one head's scores, and one head's Kᵀ (GEMM path).
             let x = graph.values[node.inputs[0]].shape
-            return (4 * x[1] * x[2] + x[1] * x[1]) * 4
+            return (5 * x[1] * x[2] + x[1] * x[1]) * 4
+        case .matmul(transposeB: true):
+            // One batch of B transposed, for the GEMM path.
+            let b = graph.values[node.inputs[1]].shape
+            return b[-1] * b[-2] * 4
         default:
             return 0
         }
@@ -269,7 +274,21 @@ public final class Executor: @unchecked Sendable {
             }
         case .batchNorm(let eps):
             let g = const(1)!, b = const(2)!, mu = const(3)!, v = const(4)!
-            run = { ReferenceKernels.batchNorm(xr, channels: shapes[0].last, gamma: g, beta: b, mean: mu, variance: v, epsilon: eps, into: y) }
+            let c = shapes[0].last
+            if table != nil {
+                // Batch norms that could not be folded: per-channel scale and shift, computed once here.
+                let scale = (0..<c).map { g[$0] / (v[$0] + eps).squareRoot() }
+                let shift = (0..<c).map { b[$0] - mu[$0] * scale[$0] }
+                run = {
+                    scale.withUnsafeBufferPointer { sc in
+                        shift.withUnsafeBufferPointer { sh in
+                            ChannelLastKernels.scaleShift(xr.baseAddress!, count: y.count, channels: c, scale: sc.baseAddress!, shift: sh.baseAddress!, into: y.baseAddress!)
+                        }
+                    }
+                }
+            } else {
+                run = { ReferenceKernels.batchNorm(xr, channels: c, gamma: g, beta: b, mean: mu, variance: v, epsilon: eps, into: y) }
+            }
         case .activation(let act):
             run = { ReferenceKernels.activation(xr, act, into: y) }
         case .maxPool2d(let a), .averagePool2d(let a):
@@ -295,7 +314,14 @@ public final class Executor: @unchecked Sendable {
             }
         case .concat(let axis):
             let ins = node.inputs.map { UnsafeBufferPointer(buffer($0)) }
-            run = { ReferenceKernels.concat(ins, shapes, axis: axis, into: y) }
+            if table != nil {
+                let ax = axis < 0 ? shapes[0].rank + axis : axis
+                let outer = shapes[0].dims[..<ax].reduce(1, *), inner = shapes[0].dims[(ax + 1)...].reduce(1, *)
+                let slabs = shapes.map { $0[ax] * inner }, pointers = ins.map { $0.baseAddress! }
+                run = { ChannelLastKernels.concat(pointers, slabs: slabs, outer: outer, into: y.baseAddress!) }
+            } else {
+                run = { ReferenceKernels.concat(ins, shapes, axis: axis, into: y) }
+            }
         case .reshape, .dropout:
             if graph.isConstant(node.inputs[0]) {
                 run = { _ = y.update(fromContentsOf: xr) }
@@ -309,13 +335,19 @@ public final class Executor: @unchecked Sendable {
             run = { ReferenceKernels.layerNorm(xr, lastAxis: shapes[0].last, gamma: g, beta: b, epsilon: eps, into: y) }
         case .matmul(let tb):
             let b = UnsafeBufferPointer(buffer(node.inputs[1]))
-            if let table, !tb {
+            if let table {
                 let gemm = table.gemm_f32!
-                let m = shapes[0][-2], k = shapes[0][-1], n = shapes[1][-1], batches = shapes[0].elementCount / (m * k)
+                let m = shapes[0][-2], k = shapes[0][-1], n = ys[-1], batches = shapes[0].elementCount / (m * k)
+                let packed = tb ? (arena + plan.scratchOffsets[step]!).assumingMemoryBound(to: Float.self) : nil
                 run = {
                     for bt in 0..<batches {
-                        gemm(m, n, k, xr.baseAddress! + bt * m * k, k, b.baseAddress! + bt * k * n, n, nil,
-                             y.baseAddress! + bt * m * n, n, -.infinity, .infinity)
+                        var bp = UnsafePointer(b.baseAddress! + bt * k * n)
+                        if let packed {
+                            // B is [N, K]: transpose this batch into [K, N] for the GEMM.
+                            ChannelLastKernels.transpose(bp, rows: n, cols: k, ld: k, into: packed)
+                            bp = UnsafePointer(packed)
+                        }
+                        gemm(m, n, k, xr.baseAddress! + bt * m * k, k, bp, n, nil, y.baseAddress! + bt * m * n, n, -.infinity, .infinity)
                     }
                 }
             } else {
@@ -325,9 +357,37 @@ public final class Executor: @unchecked Sendable {
             let p = (1...8).map { const($0)! }
             let s = UnsafeMutableBufferPointer(start: (arena + plan.scratchOffsets[step]!).assumingMemoryBound(to: Float.self),
                                                count: scratch[step] / 4)
-            run = {
+            if let table {
+                let gemm = table.gemm_f32!
+                let n = shapes[0][0], t = shapes[0][1], d = shapes[0][2], hd = d / heads
+                let scale = 1 / Float(hd).squareRoot()
+                let w = p.map { $0.baseAddress! }
+                run = {
+                    let q = s.baseAddress!, k = q + t * d, v = k + t * d, ctx = v + t * d, scores = ctx + t * d, kt = scores + t * t
+                    for bt in 0..<n {
+                        let xb = xr.baseAddress! + bt * t * d
+                        gemm(t, d, d, xb, d, w[0], d, w[4], q, d, -.infinity, .infinity)
+                        gemm(t, d, d, xb, d, w[1], d, w[5], k, d, -.infinity, .infinity)
+                        gemm(t, d, d, xb, d, w[2], d, w[6], v, d, -.infinity, .infinity)
+                        for h in 0..<heads {
+                            let off = h * hd
+                            // scores = Q_h · K_hᵀ (K_h packed transposed), scaled, softmax over keys.
+                            ChannelLastKernels.transpose(k + off, rows: t, cols: hd, ld: d, into: kt)
+                            gemm(t, t, hd, q + off, d, kt, t, nil, scores, t, -.infinity, .infinity)
+                            for i in 0..<(t * t) { scores[i] *= scale }
+                            let sb = UnsafeMutableBufferPointer(start: scores, count: t * t)
+                            ReferenceKernels.softmax(UnsafeBufferPointer(sb), lastAxis: t, into: sb)
+                            // context_h = scores · V_h, written into its column band of the context.
+                            gemm(t, hd, t, scores, t, v + off, d, nil, ctx + off, d, -.infinity, .infinity)
+                        }
+                        gemm(t, d, d, ctx, d, w[3], d, w[7], y.baseAddress! + bt * t * d, d, -.infinity, .infinity)
+                    }
+                }
+            } else {
+                run = {
                 ReferenceKernels.multiHeadSelfAttention(xr, shapes[0], heads: heads, wq: p[0], wk: p[1], wv: p[2], wo: p[3],
                                                         bq: p[4], bk: p[5], bv: p[6], bo: p[7], scratch: s, into: y)
+                }
             }
         case .quantize, .dequantize:
             throw ExecutorError.unsupportedOperator(node: node.name, op: node.op.kindName, reason: "int8 execution arrives with the compression work")
