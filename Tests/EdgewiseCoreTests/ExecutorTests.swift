@@ -149,6 +149,12 @@ import Testing
         #expect(a.count >= 100 && n >= 1)
     }
 
+    @Test func oversizedArenaIsRefusedAtLoad() throws {
+        #expect(throws: ExecutorError.arenaTooLarge(bytes: 64064, limit: 4096)) {
+            try Executor(graph: try DSCNN.build(.small), options: .init(isa: .reference, maxArenaBytes: 4096))
+        }
+    }
+
     @Test func wrongInputSizeAndUnknownISAAreErrors() throws {
         let e = try Executor(graph: try DSCNN.build(.small))
         #expect(throws: ExecutorError.inputSize(expected: 490, got: 3)) { try e.predict([1, 2, 3]) }

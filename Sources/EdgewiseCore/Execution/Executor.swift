@@ -13,10 +13,14 @@ public struct ExecutionOptions: Sendable {
     /// Fold batch norms and fuse clamp activations before compiling (``Graph/finalized()``). Turn off
     /// only to run a graph exactly as written, e.g. to check the folding itself.
     public var finalizeGraph: Bool
+    /// The largest arena the executor will allocate; a model asking for more is refused at load (models
+    /// can come from untrusted files).
+    public var maxArenaBytes: Int
 
-    public init(isa: KernelISA? = nil, threads: Int = 1, parallelMACThreshold: Int = 1 << 20, finalizeGraph: Bool = true) {
+    public init(isa: KernelISA? = nil, threads: Int = 1, parallelMACThreshold: Int = 1 << 20, finalizeGraph: Bool = true,
+                maxArenaBytes: Int = 2 << 30) {
         self.isa = isa; self.threads = max(1, threads); self.parallelMACThreshold = parallelMACThreshold
-        self.finalizeGraph = finalizeGraph
+        self.finalizeGraph = finalizeGraph; self.maxArenaBytes = maxArenaBytes
     }
 }
 
@@ -88,6 +92,9 @@ public final class Executor: @unchecked Sendable {
         let order = graph.nodesInExecutionOrder
         let scratch = order.map { Executor.scratchBytes(for: $0.node, in: graph) }
         plan = MemoryPlan(graph: graph, scratchBytes: scratch, planner: GreedyArenaPlanner())
+        guard plan.arenaBytes <= options.maxArenaBytes else {
+            throw ExecutorError.arenaTooLarge(bytes: plan.arenaBytes, limit: options.maxArenaBytes)
+        }
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, arenaAlignment), alignment: arenaAlignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.arenaBytes, arenaAlignment))
         input = UnsafeMutableBufferPointer(start: (arena + plan.valueOffsets[graph.input]!).assumingMemoryBound(to: Float.self),

@@ -6,6 +6,7 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
     case unknownISA(String)
     case isaUnavailable(KernelISA)
     case inputSize(expected: Int, got: Int)
+    case arenaTooLarge(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -15,6 +16,7 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
         case .unknownISA(let s): return "unknown kernel family '\(s)' (choose auto, reference, generic, avx2 or avx512)"
         case .isaUnavailable(let i): return "this CPU cannot run the \(i) kernels (best here: \(KernelISA.best))"
         case .inputSize(let e, let g): return "input has \(g) values, the model takes \(e)"
+        case .arenaTooLarge(let b, let l): return "the model needs a \(b)-byte activation arena, more than the \(l)-byte limit"
         }
     }
 }
