@@ -73,7 +73,9 @@ import Testing
         var rng = SeededGenerator(seed: seed)
         let xs: Shape = [Int.random(in: 2...4, using: &rng), Int.random(in: 1...4, using: &rng), Int.random(in: 1...3, using: &rng)]
         let g = try Self.batchNormGraph(xs, &rng)
-        try GradientCheck.expectCorrect(g, kernels: .reference, seed: seed, training: true, "batch norm (training) \(xs)")
+        // Batch statistics over a handful of rows are strongly curved: a smaller step keeps the
+        // truncation error of the central difference well under the bound.
+        try GradientCheck.expectCorrect(g, kernels: .reference, seed: seed, training: true, eps: 3e-3, "batch norm (training) \(xs)")
     }
 
     @Test(arguments: seeds)

@@ -10,14 +10,14 @@ import Testing
 /// perturbation does not reach cancel exactly, so float32 rounding stays small).
 /// The error of a coordinate is `|analytic − numeric| / max(|analytic|, |numeric|, floor)`.
 struct GradientCheck {
-    static let eps: Float = 1e-2
+    static let defaultEps: Float = 1e-2
     /// The bound every test states: relative error below 1e-2 (floor 0.05 on tiny gradients).
     static let tolerance: Float = 1e-2
     static let floor: Float = 0.05
 
     /// Worst relative error per checked tensor (the input and every trainable parameter).
     static func worstErrors(_ graph: Graph, kernels: TrainingKernels, seed: UInt64, input: [Float]? = nil,
-                            training: Bool = true, coordinates: Int = 16) throws -> [(name: String, error: Float)] {
+                            training: Bool = true, coordinates: Int = 16, eps: Float = defaultEps) throws -> [(name: String, error: Float)] {
         let session = try TrainingSession(graph: graph, batchSize: graph.values[graph.input].shape[0], kernels: kernels)
         session.isTraining = training
         session.computesInputGradient = true
@@ -66,8 +66,8 @@ struct GradientCheck {
 
     /// Checks every tensor against ``tolerance`` and records an issue naming the worst.
     static func expectCorrect(_ graph: Graph, kernels: TrainingKernels, seed: UInt64, input: [Float]? = nil,
-                              training: Bool = true, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        for (name, e) in try worstErrors(graph, kernels: kernels, seed: seed, input: input, training: training) {
+                              training: Bool = true, eps: Float = defaultEps, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for (name, e) in try worstErrors(graph, kernels: kernels, seed: seed, input: input, training: training, eps: eps) {
             #expect(e < tolerance, "\(what) [\(kernels)]: gradient of '\(name)' has relative error \(e)", sourceLocation: sourceLocation)
         }
     }
