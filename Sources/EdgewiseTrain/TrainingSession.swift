@@ -14,7 +14,7 @@ import Foundation
 /// ```swift
 /// let s = try TrainingSession(graph: DSCNN.build(), batchSize: 32)
 /// s.forward(batch)                               // 32 × 490 floats
-/// s.backward(seeds: [(s.exitLogits[1], dLogits)])
+/// s.backward(seeds: [(s.exitLogits[1], dLogits)])     // dLoss/dlogits, 32 × 12 floats
 /// ```
 public final class TrainingSession {
     /// The graph with batch dimension ``batchSize``.
@@ -289,7 +289,7 @@ public final class TrainingSession {
     /// Backpropagates from `seeds` (gradients of the loss with respect to some values, usually the
     /// ``exitLogits``). Parameter gradients are **added** to what they hold (call
     /// ``zeroParameterGradients()`` between steps); activation gradients start from zero.
-    public func backward(seeds: [(ValueID, UnsafeBufferPointer<Float>)]) {
+    public func backward(seeds: [(ValueID, [Float])]) {
         for id in graph.values.indices where !graph.isConstant(id) {
             if hasGrad[id] { grad[id]?.zero() }
             hasGrad[id] = false

@@ -28,7 +28,7 @@ struct GradientCheck {
         let out = graph.exits.last!.head.output
         let r = rng.uniform(count: graph.values[out].shape.elementCount)
         session.forward(x)
-        r.withUnsafeBufferPointer { session.backward(seeds: [(out, $0)]) }
+        session.backward(seeds: [(out, r)])
 
         func outputs() -> [Float] { Array(session.values(out)) }
         func numeric(_ perturb: (Float) -> Void) -> Float {
