@@ -3,7 +3,7 @@ import Foundation
 
 /// A synthetic signal-classification task made on the fly: classify a noisy waveform by its shape.
 ///
-/// Classes: 0 sine, 1 square, 2 triangle, 3 sawtooth, 4 chirp (a sine whose frequency sweeps up).
+/// Classes: 0 sine, 1 square, 2 triangle, 3 sawtooth, 4 chirp (a sine whose frequency sweeps up 5×).
 /// Each example draws a random frequency, phase, amplitude and DC offset, then adds Gaussian noise,
 /// so the shape, not the scale, is what separates the classes. Features are `length` floats, laid
 /// out as `[length, 1]` (NWC) or, for 2-D models, `[length, 1, 1]` (NHWC with W = 1).
@@ -12,14 +12,14 @@ public struct SyntheticSignals: Codable, Equatable, Sendable {
     public var length: Int
     /// Number of classes (1…5, taken in the order above).
     public var classes: Int
-    /// Standard deviation of the additive Gaussian noise (the clean signal's amplitude is 0.5…1.5).
+    /// Standard deviation of the additive Gaussian noise (the clean signal's amplitude is 0.7…1.3).
     public var noise: Float
     /// Cycles per signal, drawn uniformly.
     public var minCycles: Float, maxCycles: Float
     /// Relative class frequencies (nil: balanced). `[0.75, 0.25/4, …]` mimics ECG's imbalance.
     public var classProportions: [Float]?
 
-    public init(length: Int = 128, classes: Int = 5, noise: Float = 0.6, minCycles: Float = 2, maxCycles: Float = 6, classProportions: [Float]? = nil) {
+    public init(length: Int = 128, classes: Int = 5, noise: Float = 0.3, minCycles: Float = 2, maxCycles: Float = 6, classProportions: [Float]? = nil) {
         self.length = length; self.classes = classes; self.noise = noise
         self.minCycles = minCycles; self.maxCycles = maxCycles; self.classProportions = classProportions
     }
@@ -66,12 +66,12 @@ public struct SyntheticSignals: Codable, Equatable, Sendable {
 
     private func signal(_ label: Int, _ rng: inout SeededGenerator) -> [Float] {
         let cycles = rng.uniform(minCycles...maxCycles), phase = rng.uniform(0...1)
-        let amp = rng.uniform(0.5...1.5), offset = rng.uniform(-0.3...0.3)
+        let amp = rng.uniform(0.7...1.3), offset = rng.uniform(-0.3...0.3)
         let n = Float(length)
         return (0..<length).map { t in
             let x = Float(t) / n
             var p = cycles * x + phase
-            if label == 4 { p = cycles * 0.5 * x + cycles * 0.75 * x * x + phase }  // frequency sweeps 0.5× → 2×
+            if label == 4 { p = cycles * 0.5 * x + cycles * x * x + phase }  // frequency sweeps 0.5× → 2.5×
             let f = p - p.rounded(.down)
             let clean: Float
             switch label {

@@ -64,7 +64,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         for n in g.nodesInExecutionOrder.map(\.node) {
             if case .batchNorm = n.op {
                 for (k, v) in zip(1...4, [Float(1), 0, 0, 1]) {
-                    g.constants[n.inputs[k]] = TensorData(copying: [Float](repeating: v, count: g.values[n.inputs[k]].shape.elementCount))
+                    g.constants[n.inputs[k]] = tensorData([Float](repeating: v, count: g.values[n.inputs[k]].shape.elementCount))
                 }
             }
         }

@@ -1,3 +1,5 @@
+import EdgewiseCore
+
 /// A zero-initialised, 64-byte-aligned float buffer owned by a training session.
 final class FloatBuffer {
     let p: UnsafeMutableBufferPointer<Float>
@@ -28,4 +30,12 @@ struct ScratchPool {
         if buffers[i].count < count { buffers[i] = FloatBuffer(count: count) }
         return buffers[i].base
     }
+}
+
+/// A `TensorData` holding a copy of `values`. (`TensorData(copying:)` in Core lets the array's
+/// pointer escape `withUnsafeBytes` and can copy freed memory when given a temporary array, so the
+/// trainer copies inside the closure instead.)
+func tensorData(_ values: [Float]) -> TensorData {
+    let s = values.withUnsafeBytes { ByteStorage(copying: $0) }
+    return TensorData(storage: s, offset: 0, byteCount: s.bytes.count)
 }
