@@ -172,4 +172,63 @@ void ewt_gemm_f32(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t 
   }
 }
 
+#include <time.h>
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+#if defined(__x86_64__)
+EW_AVX2 static double peak_avx2(long iters) {
+  const __m256 x = _mm256_set1_ps(1.0000001f), y = _mm256_set1_ps(0.9999999f);
+  __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2), a3 = _mm256_set1_ps(3);
+  __m256 a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5), a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7);
+  __m256 a8 = _mm256_set1_ps(8), a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
+  double t0 = now_seconds();
+  for (long n = 0; n < iters; n++) {
+    a0 = _mm256_fmadd_ps(a0, x, y); a1 = _mm256_fmadd_ps(a1, x, y); a2 = _mm256_fmadd_ps(a2, x, y);
+    a3 = _mm256_fmadd_ps(a3, x, y); a4 = _mm256_fmadd_ps(a4, x, y); a5 = _mm256_fmadd_ps(a5, x, y);
+    a6 = _mm256_fmadd_ps(a6, x, y); a7 = _mm256_fmadd_ps(a7, x, y); a8 = _mm256_fmadd_ps(a8, x, y);
+    a9 = _mm256_fmadd_ps(a9, x, y); a10 = _mm256_fmadd_ps(a10, x, y); a11 = _mm256_fmadd_ps(a11, x, y);
+  }
+  double t = now_seconds() - t0;
+  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+  s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+  float sink = _mm256_cvtss_f32(s);
+  ewt_escape(&sink);
+  return (double)iters * 12 * 8 * 2 / t * 1e-9;
+}
+#endif
+
+double ewt_measure_fma_peak_gflops(long iterations) {
+#if defined(__x86_64__)
+  if (ewt_best_isa() >= 1) {
+    double best = 0;
+    for (int r = 0; r < 5; r++) { double g = peak_avx2(iterations); if (g > best) best = g; }
+    return best;
+  }
+#endif
+  (void)iterations;
+  return 0;
+}
+
+unsigned ewt_enable_flush_to_zero(void) {
+#if defined(__x86_64__)
+  const unsigned old = _mm_getcsr();
+  _mm_setcsr(old | 0x8040); /* FTZ (bit 15) | DAZ (bit 6) */
+  return old;
+#else
+  return 0;
+#endif
+}
+
+void ewt_restore_fp_mode(unsigned previous) {
+#if defined(__x86_64__)
+  _mm_setcsr(previous);
+#else
+  (void)previous;
+#endif
+}
+
 void ewt_escape(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }

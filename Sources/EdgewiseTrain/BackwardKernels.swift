@@ -37,10 +37,11 @@ public enum BackwardKernels {
     /// `dx = dy · f'(z)` (overwrites `dx`; `dx` may alias `dy`).
     public static func activationBackward(z: UnsafeBufferPointer<Float>, _ activation: Activation,
                                           dy: UnsafeBufferPointer<Float>, into dx: UnsafeMutableBufferPointer<Float>) {
+        let zp = z.baseAddress!, gp = dy.baseAddress!, dp = dx.baseAddress!
         switch activation {
-        case .none: if UnsafePointer(dx.baseAddress) != dy.baseAddress { for i in 0..<z.count { dx[i] = dy[i] } }
-        case .relu: for i in 0..<z.count { dx[i] = z[i] > 0 ? dy[i] : 0 }
-        default: for i in 0..<z.count { dx[i] = dy[i] * derivative(z[i], activation) }
+        case .none: if UnsafePointer(dp) != gp { dp.update(from: gp, count: z.count) }
+        case .relu: for i in 0..<z.count { let g = gp[i]; dp[i] = zp[i] > 0 ? g : 0 }  // unconditional load: no branch
+        default: for i in 0..<z.count { dp[i] = gp[i] * derivative(zp[i], activation) }
         }
     }
 
@@ -192,17 +193,24 @@ public enum BackwardKernels {
                                                 y: UnsafeMutableBufferPointer<Float>, mean: UnsafeMutableBufferPointer<Float>,
                                                 invStd: UnsafeMutableBufferPointer<Float>) -> [Float] {
         let rows = x.count / c
-        var sum = [Double](repeating: 0, count: c), sq = [Double](repeating: 0, count: c)
-        for r in 0..<rows { for ch in 0..<c { sum[ch] += Double(x[r * c + ch]) } }
-        for ch in 0..<c { mean[ch] = Float(sum[ch] / Double(rows)) }
-        for r in 0..<rows { for ch in 0..<c { let d = Double(x[r * c + ch] - mean[ch]); sq[ch] += d * d } }
         var unbiased = [Float](repeating: 0, count: c)
+        // Per-channel sums in Double (rows can be large), channel loop innermost so it vectorises.
+        let acc = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
+        defer { acc.deallocate() }
+        acc.initialize(repeating: 0, count: 2 * c)
+        let sum = acc, sq = acc + c
+        let xp = x.baseAddress!, yp = y.baseAddress!, mp = mean.baseAddress!, ip = invStd.baseAddress!
+        let gp = gamma.baseAddress!, bp = beta.baseAddress!
+        for r in 0..<rows { let row = xp + r * c; for ch in 0..<c { sum[ch] += Double(row[ch]) } }
+        for ch in 0..<c { mp[ch] = Float(sum[ch] / Double(rows)) }
+        for r in 0..<rows { let row = xp + r * c; for ch in 0..<c { let d = Double(row[ch] - mp[ch]); sq[ch] += d * d } }
         for ch in 0..<c {
-            invStd[ch] = Float(1 / (sq[ch] / Double(rows) + Double(epsilon)).squareRoot())
+            ip[ch] = Float(1 / (sq[ch] / Double(rows) + Double(epsilon)).squareRoot())
             unbiased[ch] = Float(sq[ch] / Double(max(1, rows - 1)))
         }
         for r in 0..<rows {
-            for ch in 0..<c { y[r * c + ch] = (x[r * c + ch] - mean[ch]) * invStd[ch] * gamma[ch] + beta[ch] }
+            let row = xp + r * c, out = yp + r * c
+            for ch in 0..<c { out[ch] = (row[ch] - mp[ch]) * ip[ch] * gp[ch] + bp[ch] }
         }
         return unbiased
     }
@@ -216,28 +224,41 @@ public enum BackwardKernels {
                                          dx: UnsafeMutableBufferPointer<Float>?, dgamma: UnsafeMutableBufferPointer<Float>?,
                                          dbeta: UnsafeMutableBufferPointer<Float>?) {
         let rows = x.count / c
-        var sdy = [Float](repeating: 0, count: c), sdyx = [Float](repeating: 0, count: c)
+        let acc = UnsafeMutablePointer<Float>.allocate(capacity: 4 * c)
+        defer { acc.deallocate() }
+        acc.initialize(repeating: 0, count: 4 * c)
+        let sdy = acc, sdyx = acc + c, k1 = acc + 2 * c, k2 = acc + 3 * c
+        let xp = x.baseAddress!, gy = dy.baseAddress!, mp = mean.baseAddress!, ip = invStd.baseAddress!, gp = gamma.baseAddress!
         for r in 0..<rows {
+            let row = xp + r * c, g = gy + r * c
             for ch in 0..<c {
-                let g = dy[r * c + ch]
-                sdy[ch] += g
-                sdyx[ch] += g * (x[r * c + ch] - mean[ch]) * invStd[ch]
+                sdy[ch] += g[ch]
+                sdyx[ch] += g[ch] * (row[ch] - mp[ch]) * ip[ch]
             }
         }
         if let dgamma { for ch in 0..<c { dgamma[ch] += sdyx[ch] } }
         if let dbeta { for ch in 0..<c { dbeta[ch] += sdy[ch] } }
         guard let dx else { return }
         let inv = 1 / Float(rows)
-        for r in 0..<rows {
-            for ch in 0..<c {
-                let k = gamma[ch] * invStd[ch]
-                if batchStatistics {
-                    let xhat = (x[r * c + ch] - mean[ch]) * invStd[ch]
-                    dx[r * c + ch] += k * (dy[r * c + ch] - sdy[ch] * inv - xhat * sdyx[ch] * inv)
-                } else {
-                    dx[r * c + ch] += k * dy[r * c + ch]
-                }
+        // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), with x̂ = (x − μ)/σ, expanded per channel to
+        // dx = k·dy + k1 + k2·x.
+        let kk = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        defer { kk.deallocate() }
+        for ch in 0..<c {
+            let k = gp[ch] * ip[ch]
+            kk[ch] = k
+            if batchStatistics {
+                let b = sdyx[ch] * inv * ip[ch]
+                k1[ch] = k * (-sdy[ch] * inv + b * mp[ch])
+                k2[ch] = -k * b
+            } else {
+                k1[ch] = 0; k2[ch] = 0
             }
+        }
+        let dp = dx.baseAddress!
+        for r in 0..<rows {
+            let row = xp + r * c, g = gy + r * c, out = dp + r * c
+            for ch in 0..<c { out[ch] += kk[ch] * g[ch] + k1[ch] + k2[ch] * row[ch] }
         }
     }
 

@@ -170,7 +170,17 @@ public final class TrainingSession {
 
     private func finishActivation(_ i: Int, _ act: Activation) {
         guard act != .none else { return }
-        ReferenceKernels.activation(saved[i]!.ro, act, into: w(nodes[i].output))
+        TrainingSession.activate(saved[i]!.ro, act, into: w(nodes[i].output))
+    }
+
+    /// Element-wise activation; ReLU and ReLU6 as plain vectorisable loops.
+    static func activate(_ x: UnsafeBufferPointer<Float>, _ act: Activation, into y: UnsafeMutableBufferPointer<Float>) {
+        let xp = x.baseAddress!, yp = y.baseAddress!
+        switch act {
+        case .relu: for j in 0..<x.count { yp[j] = max(xp[j], 0) }
+        case .relu6: for j in 0..<x.count { yp[j] = min(max(xp[j], 0), 6) }
+        default: ReferenceKernels.activation(x, act, into: y)
+        }
     }
 
     func forwardNode(_ i: Int) {
@@ -231,7 +241,7 @@ public final class TrainingSession {
                 ReferenceKernels.batchNorm(r(ins[0]), channels: c, gamma: r(ins[1]), beta: r(ins[2]), mean: rm, variance: rv, epsilon: eps, into: y)
             }
         case .activation(let act):
-            ReferenceKernels.activation(r(ins[0]), act, into: y)
+            TrainingSession.activate(r(ins[0]), act, into: y)
         case .maxPool2d(let a):
             ReferenceKernels.pool2d(r(ins[0]), xs, a, max: true, into: y, ys)
         case .averagePool2d(let a):
@@ -368,9 +378,11 @@ public final class TrainingSession {
                                               batchStatistics: batchStatsUsed[i], dy: dy, dx: g(ins[0]), dgamma: g(ins[1]), dbeta: g(ins[2]))
         case .activation(let act):
             guard let dx = g(ins[0]) else { return }
-            let x = r(ins[0])
-            if act == .relu { for j in 0..<x.count where x[j] > 0 { dx[j] += dy[j] } }
-            else { for j in 0..<x.count { dx[j] += dy[j] * BackwardKernels.derivative(x[j], act) } }
+            let x = r(ins[0]).baseAddress!, gy = dy.baseAddress!, d = dx.baseAddress!
+            // Load dy unconditionally: a conditional load compiles to a branch that mispredicts on
+            // random signs (5 ns/element); this form is a select and vectorises.
+            if act == .relu { for j in 0..<dy.count { let gv = gy[j]; d[j] += x[j] > 0 ? gv : 0 } }
+            else { for j in 0..<dy.count { d[j] += gy[j] * BackwardKernels.derivative(x[j], act) } }
         case .maxPool2d(let a):
             guard let dx = g(ins[0]) else { return }
             BackwardKernels.pool2dBackward(x: r(ins[0]), xs, a, max: true, dy: dy, ys, dx: dx)
@@ -382,11 +394,11 @@ public final class TrainingSession {
             BackwardKernels.globalAveragePoolBackward(xs, dy: dy, dx: dx)
         case .add(let act):
             let dz = preActivationGradient(i, act)
-            for id in ins { if let d = g(id) { for j in 0..<dz.count { d[j] += dz[j] } } }
+            for id in ins { if let d = g(id)?.baseAddress { let src = dz.baseAddress!; for j in 0..<dz.count { d[j] += src[j] } } }
         case .concat(let axis):
             BackwardKernels.concatBackward(dy: dy, ins.map { shape($0) }, axis: axis, dx: ins.map { g($0) })
         case .reshape:
-            if let dx = g(ins[0]) { for j in 0..<dy.count { dx[j] += dy[j] } }
+            if let d = g(ins[0])?.baseAddress { let src = dy.baseAddress!; for j in 0..<dy.count { d[j] += src[j] } }
         case .softmax:
             if let dx = g(ins[0]) { BackwardKernels.softmaxBackward(y: r(node.output), lastAxis: ys.last, dy: dy, dx: dx) }
         case .layerNorm(let eps):

@@ -20,6 +20,16 @@ void ewt_gemm_f32(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t 
 /// The best ISA level this CPU supports for ewt_gemm_f32 (0, 1 or 2).
 int ewt_best_isa(void);
 
+/// Measured fp32 FMA peak of one core in GFLOP/s: `iterations` rounds of 12 independent FMA
+/// chains at the best vector width (the platform notes' method; 1 FMA = 2 FLOP).
+double ewt_measure_fma_peak_gflops(long iterations);
+
+/// Sets flush-to-zero and denormals-are-zero for the calling thread (x86-64; no-op elsewhere) and
+/// returns the previous control word, so `ewt_restore_fp_mode` can undo it.
+unsigned ewt_enable_flush_to_zero(void);
+/// Restores a control word returned by `ewt_enable_flush_to_zero`.
+void ewt_restore_fp_mode(unsigned previous);
+
 /// An opaque compiler barrier for benchmarks.
 void ewt_escape(void *p);
 
