@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// One epoch's numbers, as logged.
@@ -95,11 +96,16 @@ public struct TrainingProgress: Sendable {
 /// ending each epoch with its validation accuracy. Draws only on a terminal unless forced.
 public final class ConsoleProgressBar: @unchecked Sendable {
     private let enabled: Bool
+    private var lastDraw: UInt64 = 0
     public init(force: Bool = false) { enabled = force || isatty(2) != 0 }
 
-    /// Draws `p`; pass as the trainer's `progress` callback.
+    /// Draws `p` (at most ten times a second, and at every epoch end); pass as the trainer's
+    /// `progress` callback.
     public func update(_ p: TrainingProgress) {
         guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard p.finishedEpoch != nil || now - lastDraw >= 100_000_000 else { return }
+        lastDraw = now
         let width = 24
         let frac = Double(p.batch) / Double(max(1, p.batchesPerEpoch))
         let filled = Int(frac * Double(width))
