@@ -114,9 +114,26 @@ import Testing
         #expect(throws: TrainingError.badRecipe("the recipe has no 'model'")) { try JSONDecoder().decode(TrainingRecipe.self, from: Data("{}".utf8)) }
         var bad = r; bad.epochs = 0
         #expect(throws: TrainingError.badRecipe("epochs must be ≥ 1")) { try bad.validate() }
+        #expect(try JSONDecoder().decode(TrainingRecipe.self, from: Data(TrainingRecipe.example.json().utf8)) == TrainingRecipe.example)
         var mismatch = r; mismatch.data.synthetic?.length = 100
         #expect(throws: TrainingError.self) { try Trainer.run(recipe: mismatch, options: .init(writeFiles: false)) }
     }
+}
+
+/// Imbalanced data (75 % one class, as in ECG): balanced class weights reach the loss and
+/// class-balanced sampling trains.
+@Test func imbalancedDataUsesBalancedWeights() throws {
+    var r = syntheticRecipe(name: "imbalanced", dir: temporaryDirectory("imbalanced"), trainCount: 640, epochs: 1)
+    r.data.synthetic?.classProportions = [0.75, 0.1, 0.05, 0.05, 0.05]
+    r.balancedClassWeights = true
+    r.data.sampling = .classBalanced
+    r.loss.labelSmoothing = 0.1
+    let train = try r.data.synthetic!.make(count: 640, seed: 1)
+    let phase = try Phase(name: "model", recipe: r, spec: r.model, graph: try r.model.build(seed: 1), epochs: 1, teacher: nil, distillation: nil,
+                          freezeBackbone: false, train: train, validation: train, base: r.outputDirectory + "/x", options: .init(writeFiles: false))
+    let w = phase.loss.classWeights!
+    #expect(w.count == 5 && w[0] < 0.5 && w[1] > 1)
+    #expect(try phase.run().completed)
 }
 
 /// The batch rewrite, the data pipeline and the GEMM training paths against the reference.
