@@ -25,9 +25,10 @@ enum FastKernels {
                             let ix = ox * a.stride.w - a.padding.left + kx * a.dilation.w
                             let dst = row + (ky * kw + kx) * cin
                             if iy < 0 || iy >= h || ix < 0 || ix >= w {
-                                dst.update(repeating: 0, count: cin)
+                                for c in 0..<cin { dst[c] = 0 }
                             } else {
-                                dst.update(from: xp + ((b * h + iy) * w + ix) * cin, count: cin)
+                                let src = xp + ((b * h + iy) * w + ix) * cin
+                                for c in 0..<cin { dst[c] = src[c] }  // a loop, not memcpy: cin is often 1–4
                             }
                         }
                     }

@@ -49,6 +49,8 @@ public final class TrainingSession {
     var saved: [FloatBuffer?]
     /// Per node: batch-norm mean and 1/σ used in the forward pass.
     var stats: [FloatBuffer?]
+    /// Per convolution node: the im2col matrix of the last forward pass, reused by the backward pass.
+    var columns: [FloatBuffer?]
     var batchStatsUsed: [Bool]
     var dropoutActive: [Bool]
     var scratch = ScratchPool()
@@ -89,6 +91,7 @@ public final class TrainingSession {
         saved = Array(repeating: nil, count: nodes.count)
         stats = Array(repeating: nil, count: nodes.count)
         batchStatsUsed = Array(repeating: false, count: nodes.count)
+        columns = Array(repeating: nil, count: nodes.count)
         dropoutActive = Array(repeating: false, count: nodes.count)
         updateNeedsGrad()
     }
@@ -196,7 +199,7 @@ public final class TrainingSession {
             if kernels == .reference {
                 ReferenceKernels.conv2d(r(ins[0]), xs, weights: r(ins[1]), shape(ins[1]), bias: bias, plain, into: z, ys)
             } else {
-                fastConvForward(x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), bias: bias, a, z: z, ys)
+                fastConvForward(i, x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), bias: bias, a, z: z, ys)
             }
             finishActivation(i, a.activation)
         case .depthwiseConv2d(let a):
@@ -343,7 +346,7 @@ public final class TrainingSession {
             if kernels == .reference {
                 BackwardKernels.conv2dBackward(x: r(ins[0]), xs, weights: r(ins[1]), shape(ins[1]), dz: dz, ys, a, dx: dx, dw: dw, db: db)
             } else {
-                fastConvBackward(x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), a, dz: dz, ys, dx: dx, dw: dw, db: db)
+                fastConvBackward(i, x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), a, dz: dz, ys, dx: dx, dw: dw, db: db)
             }
         case .depthwiseConv2d(let a):
             let dz = preActivationGradient(i, a.activation)
@@ -450,14 +453,15 @@ public final class TrainingSession {
         ws[0] == 1 && ws[1] == 1 && a.stride == .one && a.padding == .valid
     }
 
-    private func fastConvForward(x: UnsafeBufferPointer<Float>, _ xs: Shape, w: UnsafeBufferPointer<Float>, _ ws: Shape,
+    private func fastConvForward(_ i: Int, x: UnsafeBufferPointer<Float>, _ xs: Shape, w: UnsafeBufferPointer<Float>, _ ws: Shape,
                                  bias: UnsafeBufferPointer<Float>?, _ a: ConvAttributes, z: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
         let cout = ws[3], kdim = ws[0] * ws[1] * ws[2], m = ys.elementCount / cout
         let lhs: UnsafePointer<Float>
         if isPointwise(ws, a) {
             lhs = x.baseAddress!
         } else {
-            let col = scratch.get(0, m * kdim)
+            if columns[i] == nil || columns[i]!.count != m * kdim { columns[i] = FloatBuffer(count: m * kdim) }
+            let col = columns[i]!.base
             FastKernels.im2col(x, xs, ws, a, ys, into: col)
             lhs = UnsafePointer(col)
         }
@@ -466,7 +470,7 @@ public final class TrainingSession {
         if let bias { FastKernels.addBias(bias, rows: m, into: z) }
     }
 
-    private func fastConvBackward(x: UnsafeBufferPointer<Float>, _ xs: Shape, w: UnsafeBufferPointer<Float>, _ ws: Shape,
+    private func fastConvBackward(_ i: Int, x: UnsafeBufferPointer<Float>, _ xs: Shape, w: UnsafeBufferPointer<Float>, _ ws: Shape,
                                   _ a: ConvAttributes, dz: UnsafeBufferPointer<Float>, _ ys: Shape,
                                   dx: UnsafeMutableBufferPointer<Float>?, dw: UnsafeMutableBufferPointer<Float>?,
                                   db: UnsafeMutableBufferPointer<Float>?) {
@@ -475,11 +479,7 @@ public final class TrainingSession {
         if let db { FastKernels.columnSums(dz, rows: m, into: db) }
         if let dw {
             let lhs: UnsafePointer<Float>
-            if pointwise { lhs = x.baseAddress! } else {
-                let col = scratch.get(0, m * kdim)
-                FastKernels.im2col(x, xs, ws, a, ys, into: col)
-                lhs = UnsafePointer(col)
-            }
+            if pointwise { lhs = x.baseAddress! } else { lhs = UnsafePointer(columns[i]!.base) }  // im2col of the forward pass
             gemm(kernels, transA: true, transB: false, m: kdim, n: cout, k: m, a: lhs, lda: kdim, b: dz.baseAddress!, ldb: cout,
                  beta: 1, c: dw.baseAddress!, ldc: cout)
         }
