@@ -37,8 +37,8 @@ enum TrainingLog {
 
     /// Two panels: loss (train, validation) and accuracy (train, validation per exit) by epoch.
     static func svg(_ records: [EpochRecord], exitNames: [String]) -> String {
-        let w = 720.0, h = 300.0, pad = 50.0, gap = 40.0
-        let pw = (w - 2 * pad - gap) / 2, ph = h - 2 * pad
+        let w = 760.0, h = 360.0, pad = 40.0, gap = 60.0
+        let pw = (w - 2 * pad - gap) / 2, ph = h - 2 * pad - 60
         let n = max(1, records.count)
         let maxLoss = Double(max(1e-6, records.flatMap { [$0.trainLoss, $0.validationLoss] }.filter { $0.isFinite }.max() ?? 1))
         func x(_ i: Int, _ panel: Int) -> Double { pad + Double(panel) * (pw + gap) + (n == 1 ? pw / 2 : Double(i) / Double(n - 1) * pw) }
@@ -55,22 +55,29 @@ enum TrainingLog {
             s += "<text x=\"\(x0)\" y=\"\(pad - 8)\" font-weight=\"bold\">\(title)</text>\n"
             s += "<text x=\"\(x0 - 4)\" y=\"\(pad + 4)\" text-anchor=\"end\">\(String(format: "%.2f", top))</text>\n"
             s += "<text x=\"\(x0 - 4)\" y=\"\(pad + ph)\" text-anchor=\"end\">0</text>\n"
-            s += "<text x=\"\(x0 + pw / 2)\" y=\"\(h - pad + 28)\" text-anchor=\"middle\">epoch (\(records.count))</text>\n"
+            s += "<text x=\"\(x0 + pw / 2)\" y=\"\(pad + ph + 16)\" text-anchor=\"middle\">epoch 1…\(records.count)</text>\n"
         }
         s += line(records.map(\.trainLoss), panel: 0, top: maxLoss, color: "#1f77b4")
         s += line(records.map(\.validationLoss), panel: 0, top: maxLoss, color: "#ff7f0e")
         s += line(records.map(\.trainAccuracy), panel: 1, top: 1, color: "#1f77b4")
         let colors = ["#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
-        for (e, name) in exitNames.enumerated() {
+        for e in exitNames.indices {
             s += line(records.map { e < $0.validationAccuracy.count ? $0.validationAccuracy[e] : 0 }, panel: 1, top: 1,
                       color: colors[e % colors.count], dash: e < exitNames.count - 1)
-            _ = name
         }
-        var ly = pad + 14
-        let legend = [("train", "#1f77b4")] + exitNames.enumerated().map { ("validation \($0.element)", colors[$0.offset % colors.count]) }
-        for (label, color) in legend {
-            s += "<text x=\"\(w - pad - 4)\" y=\"\(ly)\" text-anchor=\"end\" fill=\"\(color)\">\(label)</text>\n"
-            ly += 14
+        // Legends under each panel, clear of the curves.
+        let legends: [[(String, String, Bool)]] = [
+            [("train loss (all exits and terms)", "#1f77b4", false), ("validation loss (final exit)", "#ff7f0e", false)],
+            [("train accuracy (final exit)", "#1f77b4", false)]
+                + exitNames.enumerated().map { ("validation accuracy, exit '\($0.element)'", colors[$0.offset % colors.count], $0.offset < exitNames.count - 1) },
+        ]
+        for (panel, items) in legends.enumerated() {
+            let x0 = pad + Double(panel) * (pw + gap)
+            for (k, (label, color, dashed)) in items.enumerated() {
+                let y0 = pad + ph + 36 + Double(k) * 15
+                s += "<line x1=\"\(x0)\" y1=\"\(y0 - 4)\" x2=\"\(x0 + 18)\" y2=\"\(y0 - 4)\" stroke=\"\(color)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
+                s += "<text x=\"\(x0 + 24)\" y=\"\(y0)\" fill=\"#333\">\(label)</text>\n"
+            }
         }
         return s + "</svg>\n"
     }
