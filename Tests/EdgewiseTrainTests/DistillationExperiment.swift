@@ -14,16 +14,21 @@ import Testing
     let epochs = Int(env["EW_EPOCHS"] ?? "10")!, trainCount = Int(env["EW_TRAIN"] ?? "2000")!
     let studentChannels = Int(env["EW_STUDENT"] ?? "8")!, teacherChannels = Int(env["EW_TEACHER"] ?? "64")!
     let temperature = Float(env["EW_T"] ?? "4")!, alpha = Float(env["EW_ALPHA"] ?? "0.7")!
+    let noise = Float(env["EW_NOISE"] ?? "0.3")!
+    func recipe(_ name: String, _ dir: String, _ seed: UInt64) -> TrainingRecipe {
+        var r = syntheticRecipe(name: name, dir: dir, trainCount: trainCount, epochs: epochs, channels: studentChannels, seed: seed)
+        r.data.synthetic?.noise = noise
+        return r
+    }
     var rows: [(UInt64, Float, Float, Float)] = []
     for seed in seeds {
         let dir = temporaryDirectory("distill-\(seed)")
         let teacherModel = ModelSpec(inputFrames: 128, inputCoefficients: 1, classes: 5, channels: teacherChannels, blocks: 3,
                                      firstKernel: [16, 1], firstStride: [4, 1], earlyExitAfterBlock: 1)
         // Student alone.
-        let alone = try Trainer.run(recipe: syntheticRecipe(name: "alone", dir: dir, trainCount: trainCount, epochs: epochs, channels: studentChannels, seed: seed),
-                                    options: .init(resume: false))
+        let alone = try Trainer.run(recipe: recipe("alone", dir, seed), options: .init(resume: false))
         // Student distilled from the teacher (the teacher trains first, same epochs, same data).
-        var r = syntheticRecipe(name: "distilled", dir: dir, trainCount: trainCount, epochs: epochs, channels: studentChannels, seed: seed)
+        var r = recipe("distilled", dir, seed)
         r.teacher = TeacherSpec(model: teacherModel, epochs: epochs, distillation: DistillationLoss(temperature: temperature, alpha: alpha))
         let distilled = try Trainer.run(recipe: r, options: .init(resume: false))
         let teacherAcc = distilled.teacherHistory.last!.validationAccuracy.last!
@@ -33,7 +38,7 @@ import Testing
                      alone.validationAccuracy[0], distilled.validationAccuracy[0]))
     }
     let n = Float(rows.count)
-    print("T \(temperature) alpha \(alpha) train \(trainCount) epochs \(epochs)")
+    print("T \(temperature) alpha \(alpha) train \(trainCount) epochs \(epochs) noise \(noise)")
     print(String(format: "mean over %d seeds: teacher %.3f | student alone %.3f | student distilled %.3f",
                  rows.count, rows.map(\.1).reduce(0, +) / n, rows.map(\.2).reduce(0, +) / n, rows.map(\.3).reduce(0, +) / n))
 }

@@ -136,6 +136,19 @@ import Testing
     #expect(try phase.run().completed)
 }
 
+/// Binary cross-entropy (one-hot targets) and MSE also train the multi-exit model, with SGD and a
+/// step schedule.
+@Test(arguments: [Loss.Kind.binaryCrossEntropy, .meanSquaredError])
+func otherLossesTrain(kind: Loss.Kind) throws {
+    var r = syntheticRecipe(name: "loss", dir: temporaryDirectory("loss"), trainCount: 960, epochs: 3)
+    r.loss = Loss(kind)
+    r.optimizer = OptimizerConfig(.sgd, learningRate: kind == .meanSquaredError ? 0.05 : 0.2, momentum: 0.9, nesterov: true, weightDecay: 1e-4)
+    r.schedule = LearningRateSchedule(warmupSteps: 10, decay: .step, stepEvery: 60, stepFactor: 0.5)
+    let res = try Trainer.run(recipe: r, options: .init(writeFiles: false))
+    print("\(kind): validation accuracy \(res.validationAccuracy)")
+    #expect(res.validationAccuracy.last! > 0.45, "\(kind): \(res.validationAccuracy)")
+}
+
 /// The batch rewrite, the data pipeline and the GEMM training paths against the reference.
 @Suite struct PipelineTests {
     @Test func withBatchSizeRewritesInputAndReshapes() throws {
