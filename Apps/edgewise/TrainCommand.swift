@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgewiseCore
 import EdgewiseModel
 import EdgewiseTrain
 import Foundation
@@ -27,6 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs (overrides the recipe's).")
     var epochs: Int?
 
+    @Option(help: "Folder holding the datasets (default: $EDGEWISE_DATA, else ../shared/datasets).")
+    var dataDir: String?
+
     @Flag(help: "Start over instead of resuming from the checkpoints in the output directory.")
     var restart = false
 
@@ -48,16 +52,27 @@ struct TrainCommand: ParsableCommand {
         if let output { r.outputDirectory = output }
         if let seed { r.seed = seed }
         if let epochs { r.epochs = epochs }
-        guard r.data.source == "synthetic" else {
-            throw ValidationError("data.source '\(r.data.source)': this command trains on the synthetic task; pass datasets through Trainer.run(recipe:train:validation:)")
-        }
         let bar = ConsoleProgressBar(force: progress)
-        let result = try Trainer.run(recipe: r, options: TrainerOptions(resume: !restart, progress: { bar.update($0) }))
+        let options = TrainerOptions(resume: !restart, progress: { bar.update($0) })
+        let result: TrainingResult
+        var test: (any Dataset)? = nil
+        if r.data.source == "synthetic" {
+            result = try Trainer.run(recipe: r, options: options)
+        } else {
+            let data = try RecipeData.load(source: r.data.source, dataDirectory: dataDir, seed: r.seed)
+            print("data: \(r.data.source), \(data.train.count) training, \(data.validation.count) validation, \(data.test?.count ?? 0) test samples")
+            test = data.test
+            result = try Trainer.run(recipe: r, train: data.train, validation: data.validation, options: options)
+        }
         try ModelFile.write(result.model, to: result.modelPath)
         let acc = zip(result.graph.exits.map(\.head.name), result.validationAccuracy)
             .map { String(format: "%@ %.1f%%", $0 as NSString, $1 * 100) }.joined(separator: ", ")
         print("validation accuracy: \(acc)")
         if let t = result.teacherHistory.last { print(String(format: "teacher validation accuracy: %.1f%%", (t.validationAccuracy.last ?? 0) * 100)) }
+        if let test {
+            let acc = try Trainer.evaluate(graph: result.graph, dataset: test).accuracy
+            print("test accuracy: " + zip(result.graph.exits.map(\.head.name), acc).map { String(format: "%@ %.1f%%", $0 as NSString, $1 * 100) }.joined(separator: ", "))
+        }
         print("wrote \(result.modelPath)")
         for f in result.outputFiles { print("wrote \(f)") }
     }

@@ -1,20 +1,9 @@
+import EdgewiseCore
 import EdgewiseSignal
-
-/// A finite, indexable collection of labelled examples.
-public protocol Dataset: Sendable {
-    /// One example.
-    associatedtype Example
-    /// Number of examples.
-    var count: Int { get }
-    /// The example at `index` (`0..<count`).
-    subscript(index: Int) -> Example { get }
-    /// Names of the labels, indexed by label.
-    var labelNames: [String] { get }
-}
 
 /// Fixed-length 16-bit clips with labels, stored flat (`count × clipLength`). Real and synthetic audio both
 /// arrive as this, so training code can featurise (and augment) them the same way.
-public struct LabeledAudio: Dataset {
+public struct LabeledAudio: Sendable {
     /// Samples per clip.
     public let clipLength: Int
     /// Sample rate in Hz.
@@ -97,6 +86,11 @@ public struct LabeledAudio: Dataset {
 
 /// Feature vectors with labels, stored flat (`count × featureCount`), e.g. 490 MFCCs per 1 s clip.
 public struct LabeledFeatures: Dataset {
+    /// Number of classes: one per label name.
+    public var classCount: Int { labelNames.count }
+    /// The sample at `index`, as training reads it.
+    public func sample(at index: Int) -> Sample { let s = self[index]; return Sample(features: s.features, label: s.label) }
+
     /// Floats per example.
     public let featureCount: Int
     /// Label names, indexed by label.

@@ -44,7 +44,7 @@ public struct TrainingResult: Sendable {
 /// self-distillation, frozen-backbone head training, teacher → student distillation, checkpoints
 /// and resume, progress, logs and learning curves.
 public enum Trainer {
-    /// Runs the recipe. With `data.source == "provided"`, `train` and `validation` are required;
+    /// Runs the recipe. With any `data.source` but `"synthetic"`, `train` and `validation` are required;
     /// with `"synthetic"` they are generated from the recipe's seed. `initialGraph` replaces the
     /// freshly initialised model (e.g. a trained model whose heads ``TrainingRecipe/freezeBackbone``
     /// retrains).
@@ -146,9 +146,9 @@ public enum Trainer {
             v = try s.make(count: r.data.validationCount, seed: mixSeed(r.seed, 0x7A1D))
             labels = s.labelNames
         } else {
-            guard let train, let validation else { throw TrainingError.badRecipe("data.source is 'provided' but no training/validation datasets were passed") }
+            guard let train, let validation else { throw TrainingError.badRecipe("data.source is '\(r.data.source)' but no training/validation datasets were passed") }
             t = train; v = validation
-            labels = (0..<r.model.classes).map { "class\($0)" }
+            labels = train.labelNames
         }
         guard t.classCount <= r.model.classes else { throw TrainingError.badRecipe("the data has \(t.classCount) classes, the model \(r.model.classes)") }
         try t.validate(featureCount: r.model.inputSize, classes: r.model.classes)

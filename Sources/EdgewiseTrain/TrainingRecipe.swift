@@ -64,7 +64,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         for n in g.nodesInExecutionOrder.map(\.node) {
             if case .batchNorm = n.op {
                 for (k, v) in zip(1...4, [Float(1), 0, 0, 1]) {
-                    g.constants[n.inputs[k]] = tensorData([Float](repeating: v, count: g.values[n.inputs[k]].shape.elementCount))
+                    g.constants[n.inputs[k]] = TensorData(copying: [Float](repeating: v, count: g.values[n.inputs[k]].shape.elementCount))
                 }
             }
         }
@@ -95,7 +95,8 @@ extension Graph {
 
 /// Where the training data comes from.
 public struct DataSpec: Codable, Equatable, Sendable {
-    /// `"synthetic"` (made from ``synthetic``) or `"provided"` (the caller passes datasets).
+    /// `"synthetic"` (made from ``synthetic``), or the name of a dataset the caller loads and passes to
+    /// ``Trainer/run(recipe:train:validation:initialGraph:options:)`` (`edgewise train` knows `speech-commands`).
     public var source: String
     public var synthetic: SyntheticSignals?
     /// Sizes of the synthetic training and validation sets.
@@ -294,6 +295,6 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         if let t = teacher, t.distillation.temperature <= 0 { throw TrainingError.badRecipe("teacher.distillation.temperature must be > 0") }
         if let s = selfDistillation, s.temperature <= 0 { throw TrainingError.badRecipe("selfDistillation.temperature must be > 0") }
         if data.source == "synthetic", data.synthetic == nil { throw TrainingError.badRecipe("data.source is synthetic but data.synthetic is missing") }
-        guard ["synthetic", "provided"].contains(data.source) else { throw TrainingError.badRecipe("data.source must be 'synthetic' or 'provided'") }
+        guard !data.source.isEmpty else { throw TrainingError.badRecipe("data.source is empty: name 'synthetic' or a dataset the caller loads") }
     }
 }

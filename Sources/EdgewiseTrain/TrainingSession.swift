@@ -142,7 +142,7 @@ public final class TrainingSession {
     /// The graph as given, with the current parameters and running statistics as its constants.
     public func exportGraph() -> Graph {
         var g = template
-        for id in parameterIDs { g.constants[id] = tensorData(store[id]!.array) }
+        for id in parameterIDs { g.constants[id] = TensorData(copying: store[id]!.array) }
         return g
     }
 

@@ -31,11 +31,3 @@ struct ScratchPool {
         return buffers[i].base
     }
 }
-
-/// A `TensorData` holding a copy of `values`. (`TensorData(copying:)` in Core lets the array's
-/// pointer escape `withUnsafeBytes` and can copy freed memory when given a temporary array, so the
-/// trainer copies inside the closure instead.)
-func tensorData(_ values: [Float]) -> TensorData {
-    let s = values.withUnsafeBytes { ByteStorage(copying: $0) }
-    return TensorData(storage: s, offset: 0, byteCount: s.bytes.count)
-}
