@@ -16,7 +16,7 @@ help:
 	@echo "make test           run every test (release build: kernels at -O2, zero-allocation checks)"
 	@echo "make bench          kernel throughput vs this CPU's measured peak, and DS-CNN-S latency"
 	@echo "make bench-allocations  heap allocations per inference, counted by ordo-one/benchmark"
-	@echo "make fuzz           run the libFuzzer targets (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz           libFuzzer + ASan on the model-file loader and the TFLite importer (FUZZ_SECONDS=60 each)"
 
 deps:
 	@Scripts/ensure-deps.sh $(APT_PACKAGES)
@@ -41,6 +41,7 @@ bench-allocations:
 
 fuzz:
 	Scripts/fuzz-model-loader.sh $${FUZZ_SECONDS:-60}
+	Scripts/fuzz-tflite-import.sh $${FUZZ_SECONDS:-60}
 
 clean:
 	rm -rf .build out

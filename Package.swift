@@ -29,9 +29,7 @@ let package = Package(
         // Importers (TFLite now, ONNX later).
         .target(name: "EdgewiseInterop", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewiseInterop"),
         // Training: backward kernels, losses, optimisers, multi-exit training and distillation.
-        .target(name: "EdgewiseTrain", dependencies: ["EdgewiseCore", "EdgewiseModel", "CEdgewiseTrainKernels"], path: "Sources/EdgewiseTrain"),
-        // Training GEMM (transposed operands, accumulation), portable C + AVX2 + AVX-512 behind a run-time check.
-        .target(name: "CEdgewiseTrainKernels", path: "Sources/CEdgewiseTrainKernels"),
+        .target(name: "EdgewiseTrain", dependencies: ["EdgewiseCore", "EdgewiseModel", "CEdgewiseKernels"], path: "Sources/EdgewiseTrain"),
         // Front ends: audio features (MFCC), later ECG/PPG filtering and image normalisation.
         .target(name: "EdgewiseSignal", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseSignal"),
         // libsndfile (FLAC/WAV decoding), Debian package libsndfile1-dev.

@@ -1,4 +1,4 @@
-import CEdgewiseTrainKernels
+import CEdgewiseKernels
 
 /// Which kernels a ``TrainingSession`` uses for its matrix products and convolutions.
 public enum TrainingKernels: String, Codable, Sendable, CaseIterable {
@@ -13,7 +13,7 @@ public enum TrainingKernels: String, Codable, Sendable, CaseIterable {
 
     /// The fastest family this CPU runs.
     public static var best: TrainingKernels {
-        switch ewt_best_isa() {
+        switch Int(ew_cpu_best_isa().rawValue) {
         case 2: return .avx512
         case 1: return .avx2
         default: return .generic
@@ -24,8 +24,8 @@ public enum TrainingKernels: String, Codable, Sendable, CaseIterable {
     public var isAvailable: Bool {
         switch self {
         case .reference, .generic: return true
-        case .avx2: return ewt_best_isa() >= 1
-        case .avx512: return ewt_best_isa() >= 2
+        case .avx2: return Int(ew_cpu_best_isa().rawValue) >= 1
+        case .avx512: return Int(ew_cpu_best_isa().rawValue) >= 2
         }
     }
 
@@ -38,7 +38,7 @@ public enum TrainingKernels: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// `C[M,N] = op(A)·op(B) + beta·C` (see `ewt_gemm_f32`), by the chosen family.
+/// `C[M,N] = op(A)·op(B) + beta·C` (see `ew_gemm_f32_packed`), by the chosen family.
 @inline(__always)
 func gemm(_ kernels: TrainingKernels, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -47,11 +47,11 @@ func gemm(_ kernels: TrainingKernels, transA: Bool, transB: Bool, m: Int, n: Int
     if kernels == .reference {
         referenceGEMM(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     } else {
-        ewt_gemm_f32(kernels.isaLevel, transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        ew_gemm_f32_packed(kernels.isaLevel, transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc)
     }
 }
 
-/// Plain-loop GEMM with transposes: the oracle for `ewt_gemm_f32`.
+/// Plain-loop GEMM with transposes: the oracle for `ew_gemm_f32_packed`.
 func referenceGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {

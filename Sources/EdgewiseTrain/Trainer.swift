@@ -1,4 +1,4 @@
-import CEdgewiseTrainKernels
+import CEdgewiseKernels
 import EdgewiseCore
 import EdgewiseModel
 import Foundation
@@ -216,8 +216,8 @@ final class Phase {
 
     func run() throws -> Outcome {
         // Denormal gradients are noise for training and cost ~100 cycles each on x86.
-        let fpMode = ewt_enable_flush_to_zero()
-        defer { ewt_restore_fp_mode(fpMode) }
+        let fpMode = ew_enable_flush_to_zero()
+        defer { ew_restore_fp_mode(fpMode) }
         let perEpoch = loader.batchesPerEpoch, totalSteps = epochs * perEpoch
         var epoch = 0, nextBatch = 0, step = 0
         var lossSum: Double = 0, correct = 0, seen = 0, seconds: Double = 0

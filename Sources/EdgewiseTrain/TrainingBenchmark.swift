@@ -1,4 +1,4 @@
-import CEdgewiseTrainKernels
+import CEdgewiseKernels
 import EdgewiseCore
 import Foundation
 
@@ -71,7 +71,7 @@ public enum TrainingBenchmark {
 
     /// Runs every measurement (a few seconds in a release build).
     public static func run(kernels: TrainingKernels = .best, repeats: Int = 20) throws -> Report {
-        let peak = ewt_measure_fma_peak_gflops(20_000_000)
+        let peak = ew_bench_peak_f32_gflops(ew_cpu_best_isa())
         var rng = SeededGenerator(seed: 2)
         var layers: [LayerResult] = []
         // Convolutions of DS-CNN-S at batch 32 (25×5 feature maps, 64 channels).

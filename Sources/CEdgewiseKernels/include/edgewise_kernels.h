@@ -73,6 +73,20 @@ void ew_escape(void *p);
 /// (12 independent FMA chains, best of 7 timed runs, about 50 ms in all). 0 when this CPU cannot run `isa`.
 double ew_bench_peak_f32_gflops(ew_isa isa);
 
+/// Training GEMM: C[M,N] = op(A)·op(B) + beta·C, row-major with row strides lda, ldb, ldc (elements).
+/// op(A) is A[M,K] (trans_a = 0) or Aᵀ with A stored [K,M] (trans_a = 1); likewise op(B) is B[K,N]
+/// or Bᵀ with B stored [N,K]. beta is 0 (overwrite) or 1 (accumulate). `isa`: an ew_isa level, or -1
+/// for the best this CPU has. BLIS-style packing into thread-local buffers allocated on a thread's
+/// first call; single-threaded per call. The backward passes use it (dW = Xᵀ·dY, dX = dY·Wᵀ).
+void ew_gemm_f32_packed(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                        const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
+
+/// Sets flush-to-zero and denormals-are-zero for the calling thread (x86-64; no-op elsewhere) and
+/// returns the previous control word for ew_restore_fp_mode.
+unsigned ew_enable_flush_to_zero(void);
+/// Restores a control word returned by ew_enable_flush_to_zero.
+void ew_restore_fp_mode(unsigned previous);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,7 @@
-// Packed GEMM for training (see edgewise_train_kernels.h). BLIS-style: B is packed into NR-wide
+// Packed GEMM with transposes and accumulation, for training (see ew_gemm_f32_packed in edgewise_kernels.h). BLIS-style: B is packed into NR-wide
 // column panels per KC block, A into MR-tall row panels per MC×KC block, and a register-blocked
 // micro-kernel computes one MR×NR tile. Packing reads either layout, so transposes cost nothing extra.
-#include "edgewise_train_kernels.h"
+#include "../ew_internal.h"
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -33,10 +33,8 @@ static void micro_generic(size_t kc, const float *a, const float *b, float *c, s
 }
 
 #if defined(__x86_64__)
-#define EW_AVX2 __attribute__((target("avx2,fma")))
-#define EW_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 
-EW_AVX2 static void micro_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc, float beta) {
+EW_TARGET_AVX2 static void micro_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc, float beta) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
@@ -60,7 +58,7 @@ EW_AVX2 static void micro_avx2(size_t kc, const float *a, const float *b, float 
   }
 }
 
-EW_AVX512 static void micro_avx512(size_t kc, const float *a, const float *b, float *c, size_t ldc, float beta) {
+EW_TARGET_AVX512 static void micro_avx512(size_t kc, const float *a, const float *b, float *c, size_t ldc, float beta) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
@@ -84,17 +82,6 @@ EW_AVX512 static void micro_avx512(size_t kc, const float *a, const float *b, fl
   }
 }
 
-static int best = -1;
-int ewt_best_isa(void) {
-  if (best < 0) {
-    __builtin_cpu_init();
-    best = (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) ? 2
-         : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
-  }
-  return best;
-}
-#else
-int ewt_best_isa(void) { return 0; }
 #endif
 
 // A[i,p] of op(A); B[p,j] of op(B).
@@ -125,9 +112,9 @@ static void pack_b(int trans, const float *b, size_t ldb, size_t p0, size_t kc, 
   }
 }
 
-void ewt_gemm_f32(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+void ew_gemm_f32_packed(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t k,
                   const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
-  if (isa < 0 || isa > ewt_best_isa()) isa = ewt_best_isa();
+  if (isa < 0 || isa > (int)ew_cpu_best_isa()) isa = (int)ew_cpu_best_isa();
   micro_fn micro = micro_generic;
   size_t nr = 16;
 #if defined(__x86_64__)
@@ -172,48 +159,7 @@ void ewt_gemm_f32(int isa, int trans_a, int trans_b, size_t m, size_t n, size_t 
   }
 }
 
-#include <time.h>
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-#if defined(__x86_64__)
-EW_AVX2 static double peak_avx2(long iters) {
-  const __m256 x = _mm256_set1_ps(1.0000001f), y = _mm256_set1_ps(0.9999999f);
-  __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2), a3 = _mm256_set1_ps(3);
-  __m256 a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5), a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7);
-  __m256 a8 = _mm256_set1_ps(8), a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
-  double t0 = now_seconds();
-  for (long n = 0; n < iters; n++) {
-    a0 = _mm256_fmadd_ps(a0, x, y); a1 = _mm256_fmadd_ps(a1, x, y); a2 = _mm256_fmadd_ps(a2, x, y);
-    a3 = _mm256_fmadd_ps(a3, x, y); a4 = _mm256_fmadd_ps(a4, x, y); a5 = _mm256_fmadd_ps(a5, x, y);
-    a6 = _mm256_fmadd_ps(a6, x, y); a7 = _mm256_fmadd_ps(a7, x, y); a8 = _mm256_fmadd_ps(a8, x, y);
-    a9 = _mm256_fmadd_ps(a9, x, y); a10 = _mm256_fmadd_ps(a10, x, y); a11 = _mm256_fmadd_ps(a11, x, y);
-  }
-  double t = now_seconds() - t0;
-  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-  s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
-  float sink = _mm256_cvtss_f32(s);
-  ewt_escape(&sink);
-  return (double)iters * 12 * 8 * 2 / t * 1e-9;
-}
-#endif
-
-double ewt_measure_fma_peak_gflops(long iterations) {
-#if defined(__x86_64__)
-  if (ewt_best_isa() >= 1) {
-    double best = 0;
-    for (int r = 0; r < 5; r++) { double g = peak_avx2(iterations); if (g > best) best = g; }
-    return best;
-  }
-#endif
-  (void)iterations;
-  return 0;
-}
-
-unsigned ewt_enable_flush_to_zero(void) {
+unsigned ew_enable_flush_to_zero(void) {
 #if defined(__x86_64__)
   const unsigned old = _mm_getcsr();
   _mm_setcsr(old | 0x8040); /* FTZ (bit 15) | DAZ (bit 6) */
@@ -223,7 +169,7 @@ unsigned ewt_enable_flush_to_zero(void) {
 #endif
 }
 
-void ewt_restore_fp_mode(unsigned previous) {
+void ew_restore_fp_mode(unsigned previous) {
 #if defined(__x86_64__)
   _mm_setcsr(previous);
 #else
@@ -231,4 +177,3 @@ void ewt_restore_fp_mode(unsigned previous) {
 #endif
 }
 
-void ewt_escape(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
