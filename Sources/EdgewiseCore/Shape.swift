@@ -41,3 +41,10 @@ public struct Shape: Hashable, Codable, Sendable, CustomStringConvertible, Expre
 
     public var description: String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
 }
+
+extension Shape {
+    /// The spatial view of an activation: `[N,H,W,C]` as is, `[N,W,C]` (a 1-D signal) with `H = 1`.
+    public var nhwc: (n: Int, h: Int, w: Int, c: Int) {
+        rank == 4 ? (dims[0], dims[1], dims[2], dims[3]) : (dims[0], 1, dims[1], dims[2])
+    }
+}

@@ -10,10 +10,6 @@ import Foundation
 /// **accumulated** (`+=`), so a value read by several nodes collects all of its gradients; `nil`
 /// outputs are skipped.
 public enum BackwardKernels {
-    @inline(__always)
-    static func nhwc(_ s: Shape) -> (n: Int, h: Int, w: Int, c: Int) {
-        s.rank == 4 ? (s[0], s[1], s[2], s[3]) : (s[0], 1, s[1], s[2])
-    }
 
     /// Derivative of `activation` at pre-activation `z`.
     @inline(__always)
@@ -51,8 +47,8 @@ public enum BackwardKernels {
                                       dz: UnsafeBufferPointer<Float>, _ ys: Shape, _ a: ConvAttributes,
                                       dx: UnsafeMutableBufferPointer<Float>?, dw: UnsafeMutableBufferPointer<Float>?,
                                       db: UnsafeMutableBufferPointer<Float>?) {
-        let (n, h, wd, cin) = nhwc(xs)
-        let (_, oh, ow, cout) = nhwc(ys)
+        let (n, h, wd, cin) = xs.nhwc
+        let (_, oh, ow, cout) = ys.nhwc
         let kh = ws[0], kw = ws[1]
         for b in 0..<n {
             for oy in 0..<oh {
@@ -86,8 +82,8 @@ public enum BackwardKernels {
                                                dz: UnsafeBufferPointer<Float>, _ ys: Shape, _ a: ConvAttributes,
                                                dx: UnsafeMutableBufferPointer<Float>?, dw: UnsafeMutableBufferPointer<Float>?,
                                                db: UnsafeMutableBufferPointer<Float>?) {
-        let (n, h, wd, cin) = nhwc(xs)
-        let (_, oh, ow, cout) = nhwc(ys)
+        let (n, h, wd, cin) = xs.nhwc
+        let (_, oh, ow, cout) = ys.nhwc
         let kh = ws[0], kw = ws[1], m = a.depthMultiplier
         for b in 0..<n {
             for oy in 0..<oh {
@@ -134,8 +130,8 @@ public enum BackwardKernels {
     /// Max or average pooling backward (max routes to the first maximum in scan order).
     public static func pool2dBackward(x: UnsafeBufferPointer<Float>, _ xs: Shape, _ a: PoolAttributes, max isMax: Bool,
                                       dy: UnsafeBufferPointer<Float>, _ ys: Shape, dx: UnsafeMutableBufferPointer<Float>) {
-        let (n, h, w, c) = nhwc(xs)
-        let (_, oh, ow, _) = nhwc(ys)
+        let (n, h, w, c) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         for b in 0..<n {
             for oy in 0..<oh {
                 for ox in 0..<ow {
@@ -175,7 +171,7 @@ public enum BackwardKernels {
 
     /// Global average pooling backward: dy `[N,C]` spread evenly over the `H·W` positions.
     public static func globalAveragePoolBackward(_ xs: Shape, dy: UnsafeBufferPointer<Float>, dx: UnsafeMutableBufferPointer<Float>) {
-        let (n, h, w, c) = nhwc(xs)
+        let (n, h, w, c) = xs.nhwc
         let inv = 1 / Float(h * w)
         for b in 0..<n {
             for p in 0..<(h * w) {

@@ -3,16 +3,12 @@ import EdgewiseCore
 /// The helpers of the GEMM paths: im2col/col2im, bias rows and column sums, and a depthwise
 /// convolution vectorised across channels (multiplier 1). Checked against ``BackwardKernels``.
 enum FastKernels {
-    @inline(__always)
-    static func nhwc(_ s: Shape) -> (n: Int, h: Int, w: Int, c: Int) {
-        s.rank == 4 ? (s[0], s[1], s[2], s[3]) : (s[0], 1, s[1], s[2])
-    }
 
     /// Rows `[N·OH·OW, KH·KW·Cin]` of receptive fields (zeros for padding).
     static func im2col(_ x: UnsafeBufferPointer<Float>, _ xs: Shape, _ ws: Shape, _ a: ConvAttributes, _ ys: Shape,
                        into col: UnsafeMutablePointer<Float>) {
-        let (n, h, w, cin) = nhwc(xs)
-        let (_, oh, ow, _) = nhwc(ys)
+        let (n, h, w, cin) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         let kh = ws[0], kw = ws[1], kdim = kh * kw * cin
         let xp = x.baseAddress!
         var row = col
@@ -41,8 +37,8 @@ enum FastKernels {
     /// Adds each row of `dcol` back onto the input positions it was gathered from.
     static func col2imAdd(_ dcol: UnsafePointer<Float>, _ xs: Shape, _ ws: Shape, _ a: ConvAttributes, _ ys: Shape,
                           into dx: UnsafeMutableBufferPointer<Float>) {
-        let (n, h, w, cin) = nhwc(xs)
-        let (_, oh, ow, _) = nhwc(ys)
+        let (n, h, w, cin) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         let kh = ws[0], kw = ws[1], kdim = kh * kw * cin
         let dp = dx.baseAddress!
         var row = dcol
@@ -88,8 +84,8 @@ enum FastKernels {
     /// Depthwise convolution, multiplier 1, channel loop innermost (vectorises).
     static func depthwiseForward(x: UnsafeBufferPointer<Float>, _ xs: Shape, w: UnsafeBufferPointer<Float>, _ ws: Shape,
                                  bias: UnsafeBufferPointer<Float>?, _ a: ConvAttributes, z: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
-        let (n, h, wd, c) = nhwc(xs)
-        let (_, oh, ow, _) = nhwc(ys)
+        let (n, h, wd, c) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         let kh = ws[0], kw = ws[1]
         let xp = x.baseAddress!, wp = w.baseAddress!
         for b in 0..<n {
@@ -117,8 +113,8 @@ enum FastKernels {
                                   _ a: ConvAttributes, dz: UnsafeBufferPointer<Float>, _ ys: Shape,
                                   dx: UnsafeMutableBufferPointer<Float>?, dw: UnsafeMutableBufferPointer<Float>?,
                                   db: UnsafeMutableBufferPointer<Float>?) {
-        let (n, h, wd, c) = nhwc(xs)
-        let (_, oh, ow, _) = nhwc(ys)
+        let (n, h, wd, c) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         let kh = ws[0], kw = ws[1]
         let xp = x.baseAddress!, wp = w.baseAddress!
         if let db { columnSums(dz, rows: n * oh * ow, into: db) }

@@ -183,7 +183,7 @@ public final class Executor: @unchecked Sendable {
     }
 
     static func convParams(_ xs: Shape, _ ws: Shape, _ ys: Shape, _ a: ConvAttributes, clamp: (Float, Float)) -> ew_conv_params {
-        let x = ReferenceKernels.nhwc(xs), y = ReferenceKernels.nhwc(ys)
+        let x = xs.nhwc, y = ys.nhwc
         return ew_conv_params(batch: Int32(x.n), in_h: Int32(x.h), in_w: Int32(x.w), in_c: Int32(x.c),
                               out_h: Int32(y.h), out_w: Int32(y.w), out_c: Int32(y.c),
                               k_h: Int32(ws[0]), k_w: Int32(ws[1]),

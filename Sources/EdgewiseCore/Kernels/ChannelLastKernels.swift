@@ -5,8 +5,8 @@ enum ChannelLastKernels {
     /// Max or average pooling over NHWC / NWC, accumulating whole channel rows in the output.
     static func pool2d(_ x: UnsafePointer<Float>, _ xs: Shape, _ a: PoolAttributes, max isMax: Bool,
                        into y: UnsafeMutablePointer<Float>, _ ys: Shape) {
-        let (n, h, w, c) = ReferenceKernels.nhwc(xs)
-        let (_, oh, ow, _) = ReferenceKernels.nhwc(ys)
+        let (n, h, w, c) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         for b in 0..<n {
             for oy in 0..<oh {
                 let y0 = Swift.max(0, oy * a.stride.h - a.padding.top), y1 = Swift.min(h, oy * a.stride.h - a.padding.top + a.window.h)
@@ -33,7 +33,7 @@ enum ChannelLastKernels {
 
     /// Global average pooling: `[N,H,W,C]` or `[N,W,C]` → `[N,C]`.
     static func globalAveragePool(_ x: UnsafePointer<Float>, _ xs: Shape, into y: UnsafeMutablePointer<Float>) {
-        let (n, h, w, c) = ReferenceKernels.nhwc(xs)
+        let (n, h, w, c) = xs.nhwc
         let inv = 1 / Float(h * w)
         for b in 0..<n {
             let out = y + b * c

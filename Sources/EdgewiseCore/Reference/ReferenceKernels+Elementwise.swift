@@ -4,8 +4,8 @@ extension ReferenceKernels {
     /// Max or average pooling over NHWC / NWC. Average divides by the number of in-bounds elements.
     public static func pool2d(_ x: UnsafeBufferPointer<Float>, _ xs: Shape, _ a: PoolAttributes, max isMax: Bool,
                               into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
-        let (n, h, w, c) = nhwc(xs)
-        let (_, oh, ow, _) = nhwc(ys)
+        let (n, h, w, c) = xs.nhwc
+        let (_, oh, ow, _) = ys.nhwc
         for b in 0..<n {
             for oy in 0..<oh {
                 for ox in 0..<ow {
@@ -32,7 +32,7 @@ extension ReferenceKernels {
 
     /// Global average pooling: `[N,H,W,C]` or `[N,W,C]` → `[N,C]`.
     public static func globalAveragePool(_ x: UnsafeBufferPointer<Float>, _ xs: Shape, into y: UnsafeMutableBufferPointer<Float>) {
-        let (n, h, w, c) = nhwc(xs)
+        let (n, h, w, c) = xs.nhwc
         let count = Float(h * w)
         for b in 0..<n {
             for ch in 0..<c {

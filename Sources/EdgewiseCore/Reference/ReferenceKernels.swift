@@ -6,11 +6,6 @@ import Foundation
 /// Tensors are passed as flat buffers plus their ``Shape`` (NHWC / NWC, see ``Shape``). Shapes are
 /// assumed valid (the graph was validated at load).
 public enum ReferenceKernels {
-    /// Spatial view of an NHWC or NWC shape.
-    @inline(__always)
-    static func nhwc(_ s: Shape) -> (n: Int, h: Int, w: Int, c: Int) {
-        s.rank == 4 ? (s[0], s[1], s[2], s[3]) : (s[0], 1, s[1], s[2])
-    }
 
     /// Applies `activation` to one value.
     @inline(__always)
@@ -32,8 +27,8 @@ public enum ReferenceKernels {
                               weights w: UnsafeBufferPointer<Float>, _ ws: Shape,
                               bias: UnsafeBufferPointer<Float>?, _ a: ConvAttributes,
                               into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
-        let (n, h, wd, cin) = nhwc(xs)
-        let (_, oh, ow, cout) = nhwc(ys)
+        let (n, h, wd, cin) = xs.nhwc
+        let (_, oh, ow, cout) = ys.nhwc
         let kh = ws[0], kw = ws[1]
         for b in 0..<n {
             for oy in 0..<oh {
@@ -64,8 +59,8 @@ public enum ReferenceKernels {
                                        weights w: UnsafeBufferPointer<Float>, _ ws: Shape,
                                        bias: UnsafeBufferPointer<Float>?, _ a: ConvAttributes,
                                        into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
-        let (n, h, wd, cin) = nhwc(xs)
-        let (_, oh, ow, cout) = nhwc(ys)
+        let (n, h, wd, cin) = xs.nhwc
+        let (_, oh, ow, cout) = ys.nhwc
         let kh = ws[0], kw = ws[1], m = a.depthMultiplier
         for b in 0..<n {
             for oy in 0..<oh {

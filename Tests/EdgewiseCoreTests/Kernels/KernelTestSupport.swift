@@ -74,8 +74,8 @@ extension Activation {
 
 /// The C geometry of a convolution given its Swift shapes (rank-4 NHWC or rank-3 NWC) and attributes.
 func convParams(x xs: Shape, y ys: Shape, kernel: (h: Int, w: Int), _ a: ConvAttributes) -> ew_conv_params {
-    let (n, h, w, c) = ReferenceKernels.nhwc(xs)
-    let (_, oh, ow, oc) = ReferenceKernels.nhwc(ys)
+    let (n, h, w, c) = xs.nhwc
+    let (_, oh, ow, oc) = ys.nhwc
     let clamp = a.activation.kernelClamp
     return ew_conv_params(
         batch: Int32(n), in_h: Int32(h), in_w: Int32(w), in_c: Int32(c),
