@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
+        // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
+        .testTarget(name: "EdgewiseAppTests", dependencies: ["edgewise"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseData"], path: "Tests/EdgewiseDataTests"),

@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let env = ProcessInfo.processInfo.environment
         let m = try loadModel(model)
-        let e = try Executor(graph: m.graph, options: try engine.executionOptions())
+        let e = try engine.executor(for: m, path: model)
         let rows = try inputRows(path: peerJSON ? (inputs ?? env["PEER_BENCH_FIXTURE"]) : inputs, width: e.input.count)
         if peerJSON {
             let probe = LatencyProbe(warmup: env["PEER_BENCH_WARMUP"].flatMap(Int.init) ?? warmup,
@@ -86,7 +86,7 @@ struct BenchCommand: ParsableCommand {
         let npy = try NPYFile(path: path)
         let values = try npy.floats()
         guard values.count % width == 0, !values.isEmpty else {
-            throw ValidationError("\(path): \(values.count) values do not split into rows of the model's \(width) inputs")
+            throw CommandFailure("\(path): \(values.count) values do not split into rows of the model's \(width) inputs")
         }
         return stride(from: 0, to: values.count, by: width).map { Array(values[$0..<($0 + width)]) }
     }

@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
         print("wrote \(output) (\(size) bytes)\n")
 
         let loaded = try ModelFile.read(path: output)
-        let e = try Executor(graph: loaded.graph, options: try engine.executionOptions())
+        let e = try engine.executor(for: loaded, path: output)
         print(ModelReport(executor: e).render())
 
         var rng = SeededGenerator(seed: seed &+ 1)

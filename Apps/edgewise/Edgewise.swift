@@ -22,6 +22,17 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Worker threads for large layers (1 = single-threaded, the benchmark setting).")
     var threads: Int = 1
 
+    /// An executor for the model at `path`; a model this build cannot run is an error naming the file.
+    func executor(for model: Model, path: String) throws -> Executor {
+        do { return try Executor(graph: model.graph, options: try executionOptions()) }
+        catch let error as ExecutorError { throw CommandFailure("\(path): \(error)") }
+    }
+
+    /// Checked by the parser before any file is read.
+    func validate() throws {
+        _ = try executionOptions()
+    }
+
     func executionOptions() throws -> ExecutionOptions {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         do { return ExecutionOptions(isa: try KernelISA.resolve(isa), threads: threads) }
@@ -31,3 +42,10 @@ struct RunOptions: ParsableArguments {
 
 /// `value` with `digits` decimals, for tables.
 func fixed(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+/// A failure while running a command (bad input file, model that cannot run): printed as
+/// `Error: <message>` with exit status 1, without the usage text a ValidationError brings.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// Runs the built `edgewise` tool end to end, as a user would, on data the project makes itself
+/// (the demo model, a synthetic training recipe) and on the shared ML-zoo models when present.
+@Suite("edgewise command line", .serialized)
+struct EdgewiseCommandTests {
+    struct Run { var status: Int32; var out: String; var err: String }
+
+    /// The `edgewise` binary next to this test bundle (SwiftPM puts products in one folder).
+    static let tool: URL = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if dir.lastPathComponent.hasSuffix(".xctest") || dir.path.contains(".xctest/") {
+            while dir.lastPathComponent != "" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("edgewise").path) {
+                dir.deleteLastPathComponent()
+            }
+        }
+        return dir.appendingPathComponent("edgewise")
+    }()
+
+    static func run(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = tool
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempDir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("edgewise-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test func helpListsEveryCommand() throws {
+        let r = try Self.run(["--help"])
+        #expect(r.status == 0)
+        for c in ["info", "bench", "import", "train", "demo"] { #expect(r.out.contains(c), "help lacks \(c)") }
+    }
+
+    @Test func demoThenInfoThenBench() throws {
+        let dir = try Self.tempDir()
+        let model = dir + "/demo.edgewise"
+        let demo = try Self.run(["demo", "--output", model, "--iterations", "50"])
+        #expect(demo.status == 0, "\(demo.err)")
+        #expect(demo.out.contains("arena 64064 bytes") && demo.out.contains("stop at"))
+        let info = try Self.run(["info", model])
+        #expect(info.status == 0)
+        #expect(info.out.contains("early") && info.out.contains("final") && info.out.contains("904768"))
+        let json = try Self.run(["info", model, "--json", "--isa", "reference"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        #expect(parsed?["totalMACs"] as? Int == 2_657_536)
+        let bench = try Self.run(["bench", model, "--iterations", "20", "--warmup", "2", "--layers"])
+        #expect(bench.status == 0)
+        #expect(bench.out.contains("p50 µs") && bench.out.contains("block4.pw"))
+    }
+
+    @Test func badFilesFailWithTheFileNamed() throws {
+        let dir = try Self.tempDir()
+        let missing = try Self.run(["info", dir + "/nope.edgewise"])
+        #expect(missing.status != 0 && missing.err.contains("nope.edgewise"))
+        let junk = dir + "/junk.edgewise"
+        try Data("EDGW this is not a model".utf8).write(to: URL(fileURLWithPath: junk))
+        let bad = try Self.run(["bench", junk])
+        #expect(bad.status != 0 && bad.err.contains("junk.edgewise") && bad.err.contains("offset"))
+        let badISA = try Self.run(["bench", junk, "--isa", "sse9"])
+        #expect(badISA.status != 0 && badISA.err.contains("sse9"))
+    }
+
+    @Test func trainsTheSyntheticRecipe() throws {
+        let dir = try Self.tempDir()
+        let recipe = try Self.run(["train", "--example-recipe"])
+        #expect(recipe.status == 0)
+        try Data(recipe.out.utf8).write(to: URL(fileURLWithPath: dir + "/r.json"))
+        let r = try Self.run(["train", dir + "/r.json", "--output", dir, "--epochs", "2"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("validation accuracy"))
+        for f in ["signals.edgewise", "signals.training.csv", "signals.training.svg"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "missing \(f)")
+        }
+        #expect(try Self.run(["info", dir + "/signals.edgewise"]).status == 0)
+    }
+
+    static let shared: String = {
+        if let env = ProcessInfo.processInfo.environment["EDGEWISE_SHARED"] { return env }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path
+    }()
+    static var hasShared: Bool { FileManager.default.fileExists(atPath: shared + "/models/PROVENANCE.md") }
+
+    @Test(.enabled(if: hasShared, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+    func importAndPeerBenchJSON() throws {
+        let dir = try Self.tempDir()
+        let tflite = Self.shared + "/models/ml-zoo/models/keyword_spotting/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_fp32/ds_cnn_s.tflite"
+        let imp = try Self.run(["import", tflite, "-o", dir + "/s.edgewise"])
+        #expect(imp.status == 0 && imp.out.contains("2656768 MACs"))
+        let r = try Self.run(["bench", dir + "/s.edgewise", "--peer-json", "--inputs", Self.shared + "/models/fixtures/kws_frontend/mfcc_tf_ops.npy",
+                              "--iterations", "30", "--warmup", "5"])
+        #expect(r.status == 0)
+        let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
+        let obj = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+        #expect((obj?["median_us"] as? Double ?? 0) > 0 && (obj?["samples_us"] as? [Double])?.count == 30)
+        let int8 = Self.shared + "/models/ml-zoo/models/keyword_spotting/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_int8/ds_cnn_s_quantized.tflite"
+        let info = try Self.run(["info", int8])
+        #expect(info.status == 0 && info.out.contains("s=1.0841935 z=100"))
+        let bench = try Self.run(["bench", int8])
+        #expect(bench.status != 0 && bench.err.contains("ds_cnn_s_quantized.tflite") && bench.err.contains("int8"))
+    }
+}
