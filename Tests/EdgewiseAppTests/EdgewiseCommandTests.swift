@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import Foundation
 import Testing
 
@@ -86,11 +87,7 @@ struct EdgewiseCommandTests {
         #expect(try Self.run(["info", dir + "/signals.edgewise"]).status == 0)
     }
 
-    static let shared: String = {
-        if let env = ProcessInfo.processInfo.environment["EDGEWISE_SHARED"] { return env }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path
-    }()
+    static let shared: String = SharedData.root ?? "/nonexistent"
     static var hasShared: Bool { FileManager.default.fileExists(atPath: shared + "/models/PROVENANCE.md") }
 
     @Test(.enabled(if: hasShared, "needs shared/models (../shared or $EDGEWISE_SHARED)"))

@@ -1,4 +1,5 @@
 import EdgewiseCore
+import EdgewiseTesting
 import EdgewiseModel
 @testable import EdgewiseInterop
 
@@ -11,12 +12,7 @@ import Darwin
 /// Where the shared reference models live: `$EDGEWISE_SHARED`, else `../shared` next to the package
 /// root (this file is `Tests/EdgewiseInteropTests/SharedModels.swift`, so the root is two folders up).
 enum Shared {
-    static let root: String = {
-        if let env = getenv("EDGEWISE_SHARED") { return String(cString: env) }
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        parts.removeLast(3)  // file name, EdgewiseInteropTests, Tests
-        return parts.joined(separator: "/") + "/../shared"
-    }()
+    static let root: String = SharedData.root ?? SharedData.packageRoot.deletingLastPathComponent().appendingPathComponent("shared").path
 
     static var models: String { root + "/models" }
 

@@ -1,17 +1,10 @@
+import EdgewiseTesting
 import Foundation
 
 /// Paths to shared data (env `EDGEWISE_SHARED`, else `../shared` next to the package root) and temp-file helpers.
 enum Fixtures {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let shared: String? = {
-        if let env = ProcessInfo.processInfo.environment["EDGEWISE_SHARED"], !env.isEmpty {
-            return FileManager.default.fileExists(atPath: env) ? env : nil
-        }
-        let p = packageRoot.deletingLastPathComponent().appendingPathComponent("shared").path
-        return FileManager.default.fileExists(atPath: p) ? p : nil
-    }()
+    static var packageRoot: URL { SharedData.packageRoot }
+    static var shared: String? { SharedData.root }
 
     /// `datasets/kws` under shared, when its `splits.csv` is there.
     static let kws: String? = {

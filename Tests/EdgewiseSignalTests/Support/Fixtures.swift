@@ -1,17 +1,10 @@
+import EdgewiseTesting
 import Foundation
 
 /// Locates `/work/shared`-style fixtures: env `EDGEWISE_SHARED`, else `../shared` next to the package root.
 enum Fixtures {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let shared: String? = {
-        if let env = ProcessInfo.processInfo.environment["EDGEWISE_SHARED"], !env.isEmpty {
-            return FileManager.default.fileExists(atPath: env) ? env : nil
-        }
-        let p = packageRoot.deletingLastPathComponent().appendingPathComponent("shared").path
-        return FileManager.default.fileExists(atPath: p) ? p : nil
-    }()
+    static var packageRoot: URL { SharedData.packageRoot }
+    static var shared: String? { SharedData.root }
 
     /// `models/fixtures/kws_frontend` under shared, if present.
     static let kwsFrontend: String? = {
