@@ -22,10 +22,21 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Worker threads for large layers (1 = single-threaded, the benchmark setting).")
     var threads: Int = 1
 
+    @Flag(name: .shortAndLong, help: "Log model loading, kernel choice and the memory plan to standard error.")
+    var verbose = false
+
     /// An executor for the model at `path`; a model this build cannot run is an error naming the file.
     func executor(for model: Model, path: String) throws -> Executor {
-        do { return try Executor(graph: model.graph, options: try executionOptions()) }
-        catch let error as ExecutorError { throw CommandFailure("\(path): \(error)") }
+        let log = Log.logger(verbose: verbose)
+        do {
+            let e = try Executor(graph: model.graph, options: try executionOptions())
+            log.debug("loaded model", metadata: ["file": "\(path)", "nodes": "\(e.graph.nodesInExecutionOrder.count)",
+                                                 "exits": "\(e.exits.map(\.name))", "kernels": "\(e.isa)",
+                                                 "arena_bytes": "\(e.plan.arenaBytes)", "threads": "\(threads)"])
+            return e
+        } catch let error as ExecutorError {
+            throw CommandFailure("\(path): \(error)")
+        }
     }
 
     /// Checked by the parser before any file is read.
