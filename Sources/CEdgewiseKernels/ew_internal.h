@@ -32,7 +32,11 @@ void ew_conv2d_f32__generic(const ew_conv_params *p, const float *x, const float
 // Depthwise family (depthwise/depthwise_conv2d_f32_<isa>.c)
 void ew_depthwise_conv2d_f32__generic(const ew_conv_params *p, const float *x, const float *w, const float *bias,
                                       float *y);
+// Pooling (pool/pool2d_f32.c): one body per target.
+void ew_pool2d_f32__generic(const ew_conv_params *p, const float *x, float *y, int is_max);
 #if EW_HAVE_X86
+void ew_pool2d_f32__avx2(const ew_conv_params *p, const float *x, float *y, int is_max);
+void ew_pool2d_f32__avx512(const ew_conv_params *p, const float *x, float *y, int is_max);
 void ew_gemm_f32__avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,
                        const float *bias, float *c, size_t ldc, float act_min, float act_max);
 void ew_gemm_f32__avx512(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,

@@ -3,13 +3,13 @@
 #include "ew_internal.h"
 
 static const ew_kernel_table ew_table_generic = {
-    EW_ISA_GENERIC, "generic", ew_gemm_f32__generic, ew_conv2d_f32__generic, ew_depthwise_conv2d_f32__generic};
+    EW_ISA_GENERIC, "generic", ew_gemm_f32__generic, ew_conv2d_f32__generic, ew_depthwise_conv2d_f32__generic, ew_pool2d_f32__generic};
 
 #if EW_HAVE_X86
 static const ew_kernel_table ew_table_avx2 = {EW_ISA_AVX2, "avx2", ew_gemm_f32__avx2, ew_conv2d_f32__avx2,
-                                              ew_depthwise_conv2d_f32__avx2};
+                                              ew_depthwise_conv2d_f32__avx2, ew_pool2d_f32__avx2};
 static const ew_kernel_table ew_table_avx512 = {EW_ISA_AVX512, "avx512", ew_gemm_f32__avx512, ew_conv2d_f32__avx512,
-                                                ew_depthwise_conv2d_f32__avx512};
+                                                ew_depthwise_conv2d_f32__avx512, ew_pool2d_f32__avx512};
 #endif
 
 const ew_kernel_table *ew_kernel_table_for(ew_isa isa) {

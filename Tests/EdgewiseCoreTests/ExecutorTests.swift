@@ -69,6 +69,33 @@ import Testing
         #expect(ref[1].count == 3 && abs(ref[1].reduce(0, +) - 1) < 1e-5)
     }
 
+    /// Pooling kernels (the C table's, every ISA) vs the reference over random windows, strides, paddings
+    /// and channel counts that are not multiples of the vector width, 2-D and 1-D, max, average and global.
+    @Test(arguments: 0..<24)
+    func poolingMatchesReference(seed: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(1000 + seed))
+        let oneD = seed % 4 == 3
+        let c = Int.random(in: 1...37, using: &rng), h = oneD ? 1 : Int.random(in: 1...9, using: &rng), w = Int.random(in: 1...11, using: &rng)
+        let wh = oneD ? 1 : Int.random(in: 1...min(4, h + 1), using: &rng), ww = Int.random(in: 1...min(4, w + 1), using: &rng)
+        let pad = Padding(top: oneD ? 0 : Int.random(in: 0..<wh, using: &rng), bottom: oneD ? 0 : Int.random(in: 0..<wh, using: &rng),
+                          left: Int.random(in: 0..<ww, using: &rng), right: Int.random(in: 0..<ww, using: &rng))
+        guard h + pad.top + pad.bottom >= wh, w + pad.left + pad.right >= ww else { return }
+        let attrs = PoolAttributes(window: Size2D(wh, ww), stride: Size2D(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng)), padding: pad)
+        let shape: Shape = oneD ? [2, w, c] : [2, h, w, c]
+        for op in [Operator.maxPool2d(attrs), .averagePool2d(attrs), .globalAveragePool] {
+            var b = GraphBuilder()
+            let x = b.input("x", shape: shape)
+            try b.exitHead("final") { b in try b.node(op, x) }
+            b.endStage("only")
+            let g = try b.build()
+            let input = rng.uniform(count: shape.elementCount)
+            let ref = try runAllExits(g, input, isa: .reference)
+            for isa in optimisedISAs {
+                #expect(maxAbsDiff(ref[0], try runAllExits(g, input, isa: isa)[0]) < 1e-5, "\(op.kindName) \(isa) \(shape) \(attrs)")
+            }
+        }
+    }
+
     @Test func stoppingAtAnExitSkipsEverythingAfterIt() throws {
         let e = try Executor(graph: try DSCNN.build(.small))
         _ = e.input.update(fromContentsOf: Self.features)

@@ -52,6 +52,9 @@ typedef struct ew_kernel_table {
   void (*conv2d_f32)(const ew_conv_params *p, const float *x, const float *w, const float *bias, float *y, void *scratch);
   /// Depthwise convolution, weights [KH,KW,Cin*M], bias [Cin*M] or NULL.
   void (*depthwise_conv2d_f32)(const ew_conv_params *p, const float *x, const float *w, const float *bias, float *y);
+  /// Max (is_max = 1) or average pooling; the window is k_h x k_w (dilation, weights and act_* unused). Average
+  /// divides by the number of in-bounds elements (TFLite semantics). Global average pooling is the full window.
+  void (*pool2d_f32)(const ew_conv_params *p, const float *x, float *y, int is_max);
 } ew_kernel_table;
 
 /// Scratch bytes conv2d_f32 needs for `p`: 0 for 1x1 stride-1 unpadded convolutions (one plain GEMM over all pixels

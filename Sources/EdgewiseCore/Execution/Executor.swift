@@ -193,6 +193,15 @@ public final class Executor: @unchecked Sendable {
                               depth_multiplier: Int32(a.depthMultiplier), act_min: clamp.0, act_max: clamp.1)
     }
 
+    static func poolParams(_ xs: Shape, _ ys: Shape, window: Size2D, stride: Size2D, padding: Padding) -> ew_conv_params {
+        let x = xs.nhwc, y = ys.nhwc
+        return ew_conv_params(batch: Int32(x.n), in_h: Int32(x.h), in_w: Int32(x.w), in_c: Int32(x.c),
+                              out_h: Int32(y.h), out_w: Int32(y.w), out_c: Int32(y.c),
+                              k_h: Int32(window.h), k_w: Int32(window.w), stride_h: Int32(stride.h), stride_w: Int32(stride.w),
+                              dil_h: 1, dil_w: 1, pad_top: Int32(padding.top), pad_left: Int32(padding.left),
+                              depth_multiplier: 1, act_min: -.infinity, act_max: .infinity)
+    }
+
     static func scratchBytes(for node: Node, in graph: Graph) -> Int {
         switch node.op {
         case .conv2d(let a):
@@ -301,14 +310,21 @@ public final class Executor: @unchecked Sendable {
         case .maxPool2d(let a), .averagePool2d(let a):
             let isMax: Bool
             if case .maxPool2d = node.op { isMax = true } else { isMax = false }
-            if table != nil {
-                run = { ChannelLastKernels.pool2d(xr.baseAddress!, shapes[0], a, max: isMax, into: y.baseAddress!, ys) }
+            if let table {
+                let pool = table.pool2d_f32!
+                var p = Executor.poolParams(shapes[0], ys, window: a.window, stride: a.stride, padding: a.padding)
+                run = { pool(&p, xr.baseAddress!, y.baseAddress!, isMax ? 1 : 0) }
             } else {
                 run = { ReferenceKernels.pool2d(xr, shapes[0], a, max: isMax, into: y, ys) }
             }
         case .globalAveragePool:
-            if table != nil {
-                run = { ChannelLastKernels.globalAveragePool(xr.baseAddress!, shapes[0], into: y.baseAddress!) }
+            if let table {
+                // The whole map is one window.
+                let pool = table.pool2d_f32!
+                let x = shapes[0].nhwc
+                var p = Executor.poolParams(shapes[0], shapes[0].rank == 4 ? [x.n, 1, 1, x.c] : [x.n, 1, x.c],
+                                            window: Size2D(x.h, x.w), stride: .one, padding: .valid)
+                run = { pool(&p, xr.baseAddress!, y.baseAddress!, 0) }
             } else {
                 run = { ReferenceKernels.globalAveragePool(xr, shapes[0], into: y) }
             }

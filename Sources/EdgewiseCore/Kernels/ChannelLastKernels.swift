@@ -1,51 +1,7 @@
-/// Optimised Swift kernels for the light operators: loops keep the channel axis innermost so they run
-/// over contiguous memory and vectorise. The executor uses them with every kernel family but
+/// Optimised Swift kernels for the light operators (pooling is in the C kernel table): loops keep the
+/// channel axis innermost so they run over contiguous memory and vectorise. The executor uses them with every kernel family but
 /// `.reference`; ``ReferenceKernels`` stays their oracle.
 enum ChannelLastKernels {
-    /// Max or average pooling over NHWC / NWC, accumulating whole channel rows in the output.
-    static func pool2d(_ x: UnsafePointer<Float>, _ xs: Shape, _ a: PoolAttributes, max isMax: Bool,
-                       into y: UnsafeMutablePointer<Float>, _ ys: Shape) {
-        let (n, h, w, c) = xs.nhwc
-        let (_, oh, ow, _) = ys.nhwc
-        for b in 0..<n {
-            for oy in 0..<oh {
-                let y0 = Swift.max(0, oy * a.stride.h - a.padding.top), y1 = Swift.min(h, oy * a.stride.h - a.padding.top + a.window.h)
-                for ox in 0..<ow {
-                    let x0 = Swift.max(0, ox * a.stride.w - a.padding.left), x1 = Swift.min(w, ox * a.stride.w - a.padding.left + a.window.w)
-                    let out = y + ((b * oh + oy) * ow + ox) * c
-                    for ch in 0..<c { out[ch] = isMax ? -.infinity : 0 }
-                    for iy in y0..<Swift.max(y0, y1) {
-                        for ix in x0..<Swift.max(x0, x1) {
-                            let row = x + ((b * h + iy) * w + ix) * c
-                            if isMax { for ch in 0..<c { out[ch] = Swift.max(out[ch], row[ch]) } }
-                            else { for ch in 0..<c { out[ch] += row[ch] } }
-                        }
-                    }
-                    if !isMax {
-                        let count = Swift.max(0, y1 - y0) * Swift.max(0, x1 - x0)
-                        let inv: Float = count > 0 ? 1 / Float(count) : 0
-                        for ch in 0..<c { out[ch] *= inv }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Global average pooling: `[N,H,W,C]` or `[N,W,C]` → `[N,C]`.
-    static func globalAveragePool(_ x: UnsafePointer<Float>, _ xs: Shape, into y: UnsafeMutablePointer<Float>) {
-        let (n, h, w, c) = xs.nhwc
-        let inv = 1 / Float(h * w)
-        for b in 0..<n {
-            let out = y + b * c
-            for ch in 0..<c { out[ch] = 0 }
-            for p in 0..<(h * w) {
-                let row = x + (b * h * w + p) * c
-                for ch in 0..<c { out[ch] += row[ch] }
-            }
-            for ch in 0..<c { out[ch] *= inv }
-        }
-    }
-
     /// Element-wise `a + b` with a clamp (the clamp activations); other activations go through the reference.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, clamp: (min: Float, max: Float),
                     into y: UnsafeMutablePointer<Float>) {
