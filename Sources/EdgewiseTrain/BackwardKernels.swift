@@ -275,13 +275,7 @@ public enum BackwardKernels {
                                          dbeta: UnsafeMutableBufferPointer<Float>?) {
         var xhat = [Float](repeating: 0, count: d)
         for r in 0..<(x.count / d) {
-            var mean: Float = 0
-            for j in 0..<d { mean += x[r * d + j] }
-            mean /= Float(d)
-            var v: Float = 0
-            for j in 0..<d { let t = x[r * d + j] - mean; v += t * t }
-            v /= Float(d)
-            let inv = 1 / (v + epsilon).squareRoot()
+            let (mean, inv) = ReferenceKernels.rowStatistics(x.baseAddress! + r * d, count: d, epsilon: epsilon)
             var s1: Float = 0, s2: Float = 0
             for j in 0..<d {
                 xhat[j] = (x[r * d + j] - mean) * inv

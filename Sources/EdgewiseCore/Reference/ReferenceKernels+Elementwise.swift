@@ -80,15 +80,22 @@ extension ReferenceKernels {
                                  gamma: UnsafeBufferPointer<Float>, beta: UnsafeBufferPointer<Float>,
                                  epsilon: Float, into y: UnsafeMutableBufferPointer<Float>) {
         for r in 0..<(x.count / d) {
-            var mean: Float = 0
-            for j in 0..<d { mean += x[r * d + j] }
-            mean /= Float(d)
-            var v: Float = 0
-            for j in 0..<d { let t = x[r * d + j] - mean; v += t * t }
-            v /= Float(d)
-            let inv = 1 / (v + epsilon).squareRoot()
+            let (mean, inv) = rowStatistics(x.baseAddress! + r * d, count: d, epsilon: epsilon)
             for j in 0..<d { y[r * d + j] = (x[r * d + j] - mean) * inv * gamma[j] + beta[j] }
         }
+    }
+
+    /// Mean and `1/√(variance + ε)` of one row (biased variance): layer norm's statistics, shared by its
+    /// forward and backward kernels.
+    @inline(__always)
+    public static func rowStatistics(_ row: UnsafePointer<Float>, count d: Int, epsilon: Float) -> (mean: Float, invStd: Float) {
+        var mean: Float = 0
+        for j in 0..<d { mean += row[j] }
+        mean /= Float(d)
+        var v: Float = 0
+        for j in 0..<d { let t = row[j] - mean; v += t * t }
+        v /= Float(d)
+        return (mean, 1 / (v + epsilon).squareRoot())
     }
 
     /// Concatenation along `axis` of tensors with shapes `shapes`.
