@@ -182,11 +182,12 @@ public final class Executor: @unchecked Sendable {
         UnsafeMutableBufferPointer(start: pointer(v), count: graph.values[v].shape.elementCount)
     }
 
-    static func convParams(_ xs: Shape, _ ws: Shape, _ ys: Shape, _ a: ConvAttributes, clamp: (Float, Float)) -> ew_conv_params {
+    /// The C kernels' geometry for a conv/depthwise node with a `kernel.h × kernel.w` window.
+    static func convParams(_ xs: Shape, _ ys: Shape, kernel: Size2D, _ a: ConvAttributes, clamp: (Float, Float)) -> ew_conv_params {
         let x = xs.nhwc, y = ys.nhwc
         return ew_conv_params(batch: Int32(x.n), in_h: Int32(x.h), in_w: Int32(x.w), in_c: Int32(x.c),
                               out_h: Int32(y.h), out_w: Int32(y.w), out_c: Int32(y.c),
-                              k_h: Int32(ws[0]), k_w: Int32(ws[1]),
+                              k_h: Int32(kernel.h), k_w: Int32(kernel.w),
                               stride_h: Int32(a.stride.h), stride_w: Int32(a.stride.w),
                               dil_h: Int32(a.dilation.h), dil_w: Int32(a.dilation.w),
                               pad_top: Int32(a.padding.top), pad_left: Int32(a.padding.left),
@@ -205,8 +206,9 @@ public final class Executor: @unchecked Sendable {
     static func scratchBytes(for node: Node, in graph: Graph) -> Int {
         switch node.op {
         case .conv2d(let a):
-            var p = convParams(graph.values[node.inputs[0]].shape, graph.values[node.inputs[1]].shape,
-                               graph.values[node.output].shape, a, clamp: (0, 0))
+            let w = graph.values[node.inputs[1]].shape
+            var p = convParams(graph.values[node.inputs[0]].shape, graph.values[node.output].shape,
+                               kernel: Size2D(w[0], w[1]), a, clamp: (0, 0))
             return ew_conv2d_f32_scratch_bytes(&p)
         case .multiHeadSelfAttention:
             // Q, K, V, context, one head's scores, and one head's Kᵀ (GEMM path).
@@ -242,7 +244,7 @@ public final class Executor: @unchecked Sendable {
         case .conv2d(let a):
             let w = const(1)!, bias = const(2)
             if let table {
-                var p = Executor.convParams(shapes[0], shapes[1], ys, a, clamp: a.activation.clampBounds ?? (-.infinity, .infinity))
+                var p = Executor.convParams(shapes[0], ys, kernel: Size2D(shapes[1][0], shapes[1][1]), a, clamp: a.activation.clampBounds ?? (-.infinity, .infinity))
                 let scratchPtr = scratch[step] > 0 ? arena + plan.scratchOffsets[step]! : nil
                 let conv = table.conv2d_f32!, gemm = table.gemm_f32!, post = postActivation(a.activation)
                 let isPointwise = scratch[step] == 0
@@ -267,7 +269,7 @@ public final class Executor: @unchecked Sendable {
         case .depthwiseConv2d(let a):
             let w = const(1)!, bias = const(2)
             if let table {
-                var p = Executor.convParams(shapes[0], shapes[1], ys, a, clamp: a.activation.clampBounds ?? (-.infinity, .infinity))
+                var p = Executor.convParams(shapes[0], ys, kernel: Size2D(shapes[1][0], shapes[1][1]), a, clamp: a.activation.clampBounds ?? (-.infinity, .infinity))
                 let dw = table.depthwise_conv2d_f32!, post = postActivation(a.activation)
                 run = { dw(&p, xr.baseAddress!, w.baseAddress!, bias?.baseAddress, y.baseAddress!); post?() }
             } else {

@@ -74,17 +74,8 @@ extension Activation {
 
 /// The C geometry of a convolution given its Swift shapes (rank-4 NHWC or rank-3 NWC) and attributes.
 func convParams(x xs: Shape, y ys: Shape, kernel: (h: Int, w: Int), _ a: ConvAttributes) -> ew_conv_params {
-    let (n, h, w, c) = xs.nhwc
-    let (_, oh, ow, oc) = ys.nhwc
     let clamp = a.activation.kernelClamp
-    return ew_conv_params(
-        batch: Int32(n), in_h: Int32(h), in_w: Int32(w), in_c: Int32(c),
-        out_h: Int32(oh), out_w: Int32(ow), out_c: Int32(oc),
-        k_h: Int32(kernel.h), k_w: Int32(kernel.w),
-        stride_h: Int32(a.stride.h), stride_w: Int32(a.stride.w),
-        dil_h: Int32(a.dilation.h), dil_w: Int32(a.dilation.w),
-        pad_top: Int32(a.padding.top), pad_left: Int32(a.padding.left),
-        depth_multiplier: Int32(a.depthMultiplier), act_min: clamp.lo, act_max: clamp.hi)
+    return Executor.convParams(xs, ys, kernel: Size2D(kernel.h, kernel.w), a, clamp: (clamp.lo, clamp.hi))
 }
 
 /// Output extent of one spatial axis, or nil when the window does not fit.
