@@ -5,7 +5,7 @@ SWIFT       ?= swift
 CONFIG      ?= release
 BIN         := .build/$(CONFIG)/edgewise
 # Debian packages the build and tests need (C libraries with pkg-config files for SwiftPM system targets).
-APT_PACKAGES ?= libsndfile1-dev
+APT_PACKAGES ?= libsndfile1-dev libasound2-dev libv4l-dev libpng-dev libjpeg62-turbo-dev libmatio-dev libsamplerate0-dev zlib1g-dev
 
 .PHONY: all deps build demo test bench bench-allocations fuzz clean help
 
