@@ -88,9 +88,8 @@ struct EdgewiseCommandTests {
     }
 
     static let shared: String = SharedData.root ?? "/nonexistent"
-    static var hasShared: Bool { FileManager.default.fileExists(atPath: shared + "/models/PROVENANCE.md") }
 
-    @Test(.enabled(if: hasShared, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+    @Test(SharedData.needs("models/PROVENANCE.md"))
     func importAndPeerBenchJSON() throws {
         let dir = try Self.tempDir()
         let tflite = Self.shared + "/models/ml-zoo/models/keyword_spotting/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_fp32/ds_cnn_s.tflite"
