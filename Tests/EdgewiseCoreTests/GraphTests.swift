@@ -149,7 +149,7 @@ import Testing
         let runtimeBias = try b.node(.activation(.sigmoid), rawBias, name: "bias")   // not a constant
         let d = try b.node(.dense(activation: .none), inputs: [input, weights, runtimeBias], name: "d")
         let bn = try Self.batchNorm(&b, d, "bn")
-        try b.exitHead("final") { _ in bn }
+        b.exitHead("final") { _ in bn }
         b.endStage("all")
         let g = try b.build()
         let f = g.foldingBatchNorms()
