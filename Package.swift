@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "EdgewiseTrain", targets: ["EdgewiseTrain"]),
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
+        .library(name: "EdgewisePolicy", targets: ["EdgewisePolicy"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
     ],
     dependencies: [
@@ -36,11 +37,13 @@ let package = Package(
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
+        // Adaptive early exit: device-state readers (sysfs/procfs, traces), calibration, the exit policy.
+        .target(name: "EdgewisePolicy", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewisePolicy"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
             dependencies: [
-                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseData",
+                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseData", "EdgewisePolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
+        .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
     ]
 )
