@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "EdgewiseTrain", targets: ["EdgewiseTrain"]),
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
+        .library(name: "EdgewiseDevices", targets: ["EdgewiseDevices"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
     ],
     dependencies: [
@@ -34,6 +35,10 @@ let package = Package(
         .target(name: "EdgewiseSignal", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseSignal"),
         // libsndfile (FLAC/WAV decoding), Debian package libsndfile1-dev.
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // libasound (ALSA capture), Debian package libasound2-dev.
+        .systemLibrary(name: "CALSA", path: "Sources/CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // Device I/O: audio capture (ALSA), file replay and raw streams behind one AudioSource protocol.
+        .target(name: "EdgewiseDevices", dependencies: ["CALSA", "EdgewiseData"], path: "Sources/EdgewiseDevices"),
         // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
         // The command-line tool: argument parsing and wiring only.
@@ -55,6 +60,8 @@ let package = Package(
         .target(name: "EdgewiseTesting", path: "Sources/EdgewiseTesting"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
+        // Test-only: interposes snd_pcm_readi/snd_pcm_open to inject overruns and unplugs (no sound card needed).
+        .target(name: "CALSAFaults", path: "Tests/Support/CALSAFaults"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
@@ -63,5 +70,6 @@ let package = Package(
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
+        .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CALSAFaults", "CMallocCounter"], path: "Tests/EdgewiseDevicesTests"),
     ]
 )
