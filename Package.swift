@@ -14,7 +14,10 @@ let package = Package(
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
         .library(name: "EdgewisePolicy", targets: ["EdgewisePolicy"]),
+        .library(name: "EdgewiseDevices", targets: ["EdgewiseDevices"]),
+        .library(name: "EdgewiseSpeech", targets: ["EdgewiseSpeech"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
+        .executable(name: "voice", targets: ["voice"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +38,13 @@ let package = Package(
         .target(name: "EdgewiseSignal", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseSignal"),
         // libsndfile (FLAC/WAV decoding), Debian package libsndfile1-dev.
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // libasound (ALSA capture), Debian package libasound2-dev.
+        .systemLibrary(name: "CALSA", path: "Sources/CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // Device I/O: audio capture (ALSA), file replay and raw streams behind one AudioSource protocol.
+        .target(name: "EdgewiseDevices", dependencies: ["CALSA", "EdgewiseData"], path: "Sources/EdgewiseDevices"),
+        // Streaming keyword spotting (incremental MFCC, sliding window, smoothing, exits) and its evaluation: apart
+        // from EdgewiseSignal, which stays a pure front end without models or decisions.
+        .target(name: "EdgewiseSpeech", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseSignal", "EdgewiseData"], path: "Sources/EdgewiseSpeech"),
         // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
         // Adaptive early exit: device-state readers (sysfs/procfs, traces), calibration, the exit policy.
@@ -48,6 +58,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Apps/edgewise"),
+        // Local voice commands: `voice listen|devices|eval` (argument parsing and wiring only).
+        .executableTarget(
+            name: "voice",
+            dependencies: [
+                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseData", "EdgewiseDevices", "EdgewiseSpeech",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Apps/voice"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
@@ -58,6 +76,8 @@ let package = Package(
         .target(name: "EdgewiseTesting", path: "Sources/EdgewiseTesting"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
+        // Test-only: interposes snd_pcm_readi/snd_pcm_open to inject overruns and unplugs (no sound card needed).
+        .target(name: "CALSAFaults", path: "Tests/Support/CALSAFaults"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
@@ -67,5 +87,9 @@ let package = Package(
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
+        // End to end: runs the built `voice` binary on the bundled stream (the dependency builds it first).
+        .testTarget(name: "VoiceAppTests", dependencies: ["EdgewiseTesting", "voice"], path: "Tests/VoiceAppTests"),
+        .testTarget(name: "EdgewiseSpeechTests", dependencies: ["EdgewiseSpeech", "CMallocCounter"], path: "Tests/EdgewiseSpeechTests"),
+        .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CALSAFaults", "CMallocCounter"], path: "Tests/EdgewiseDevicesTests"),
     ]
 )
