@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "EdgewiseTrain", targets: ["EdgewiseTrain"]),
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
+        .library(name: "EdgewiseSignalFiles", targets: ["EdgewiseSignalFiles"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
     ],
     dependencies: [
@@ -36,6 +37,10 @@ let package = Package(
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
+        // libmatio (MATLAB .mat files: TROIKA), Debian package libmatio-dev.
+        .systemLibrary(name: "CMatio", path: "Sources/CMatio", pkgConfig: "matio", providers: [.apt(["libmatio-dev"])]),
+        // Wearable signal files: WFDB (headers, formats 212/16, annotations), EDF/EDF+, CSV, MATLAB via libmatio.
+        .target(name: "EdgewiseSignalFiles", dependencies: ["CMatio"], path: "Sources/EdgewiseSignalFiles"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
@@ -62,6 +67,7 @@ let package = Package(
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
+        .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
     ]
 )
