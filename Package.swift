@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
         .library(name: "EdgewiseSignalFiles", targets: ["EdgewiseSignalFiles"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
+        .executable(name: "wearable", targets: ["wearable"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,6 +51,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Apps/edgewise"),
+        // Wearable pipeline: ECG records, QRS scoring (bxb-style), beat features and classes, replay, PPG heart rate.
+        .target(name: "EdgewiseWearable", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseSignalFiles"],
+                path: "Sources/EdgewiseWearable"),
+        // The wearable app: argument parsing and wiring only.
+        .executableTarget(name: "wearable", dependencies: ["EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Apps/wearable"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
@@ -68,6 +76,7 @@ let package = Package(
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
+        .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles"], path: "Tests/EdgewiseWearableTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
     ]
 )
