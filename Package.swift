@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "EdgewiseSpeech", targets: ["EdgewiseSpeech"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
         .executable(name: "voice", targets: ["voice"]),
+        .library(name: "EdgewiseSignalFiles", targets: ["EdgewiseSignalFiles"]),
+        .executable(name: "wearable", targets: ["wearable"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +51,10 @@ let package = Package(
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
         // Adaptive early exit: device-state readers (sysfs/procfs, traces), calibration, the exit policy.
         .target(name: "EdgewisePolicy", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewisePolicy"),
+        // libmatio (MATLAB .mat files: TROIKA), Debian package libmatio-dev.
+        .systemLibrary(name: "CMatio", path: "Sources/CMatio", pkgConfig: "matio", providers: [.apt(["libmatio-dev"])]),
+        // Wearable signal files: WFDB (headers, formats 212/16, annotations), EDF/EDF+, CSV, MATLAB via libmatio.
+        .target(name: "EdgewiseSignalFiles", dependencies: ["CMatio"], path: "Sources/EdgewiseSignalFiles"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
@@ -66,6 +72,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Apps/voice"),
+        // Wearable pipeline: ECG records, QRS scoring (bxb-style), beat features and classes, replay, PPG heart rate.
+        .target(name: "EdgewiseWearable", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseSignalFiles"],
+                path: "Sources/EdgewiseWearable"),
+        // The wearable app: argument parsing and wiring only.
+        .executableTarget(name: "wearable", dependencies: ["EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Apps/wearable"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
@@ -86,6 +99,8 @@ let package = Package(
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
+        .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
+        .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles"], path: "Tests/EdgewiseWearableTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
         // End to end: runs the built `voice` binary on the bundled stream (the dependency builds it first).
         .testTarget(name: "VoiceAppTests", dependencies: ["EdgewiseTesting", "voice"], path: "Tests/VoiceAppTests"),
