@@ -36,6 +36,14 @@ let package = Package(
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
+        // libv4l2 (camera capture, format conversion), Debian libv4l-dev; shim wraps the variadic calls and VIDIOC_* macros.
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        // libpng (PNG read/write through the simplified API), Debian libpng-dev.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo (JPEG/MJPEG decode and encode, setjmp error handling in the shim), Debian libjpeg62-turbo-dev.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // Device I/O: V4L2 cameras, image files and Y4M streams as frame sources (inspect); audio capture (voice).
+        .target(name: "EdgewiseDevices", dependencies: ["CV4L2", "CPNG", "CJPEG"], path: "Sources/EdgewiseDevices"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
@@ -55,6 +63,9 @@ let package = Package(
         .target(name: "EdgewiseTesting", path: "Sources/EdgewiseTesting"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
+        // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
+        .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
+        .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CFakeCamera"], path: "Tests/EdgewiseDevicesTests"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
