@@ -42,8 +42,6 @@ let package = Package(
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         // libasound (ALSA capture), Debian package libasound2-dev.
         .systemLibrary(name: "CALSA", path: "Sources/CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
-        // Device I/O: audio capture (ALSA), file replay and raw streams behind one AudioSource protocol.
-        .target(name: "EdgewiseDevices", dependencies: ["CALSA", "EdgewiseData"], path: "Sources/EdgewiseDevices"),
         // Streaming keyword spotting (incremental MFCC, sliding window, smoothing, exits) and its evaluation: apart
         // from EdgewiseSignal, which stays a pure front end without models or decisions.
         .target(name: "EdgewiseSpeech", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseSignal", "EdgewiseData"], path: "Sources/EdgewiseSpeech"),
@@ -55,6 +53,14 @@ let package = Package(
         .systemLibrary(name: "CMatio", path: "Sources/CMatio", pkgConfig: "matio", providers: [.apt(["libmatio-dev"])]),
         // Wearable signal files: WFDB (headers, formats 212/16, annotations), EDF/EDF+, CSV, MATLAB via libmatio.
         .target(name: "EdgewiseSignalFiles", dependencies: ["CMatio"], path: "Sources/EdgewiseSignalFiles"),
+        // libv4l2 (camera capture, format conversion), Debian libv4l-dev; shim wraps the variadic calls and VIDIOC_* macros.
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        // libpng (PNG read/write through the simplified API), Debian libpng-dev.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo (JPEG/MJPEG decode and encode, setjmp error handling in the shim), Debian libjpeg62-turbo-dev.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // Device I/O: V4L2 cameras, image files and Y4M streams as frame sources (inspect); audio capture (voice).
+        .target(name: "EdgewiseDevices", dependencies: ["CALSA", "CV4L2", "CPNG", "CJPEG", "EdgewiseData"], path: "Sources/EdgewiseDevices"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
@@ -91,6 +97,8 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
         // Test-only: interposes snd_pcm_readi/snd_pcm_open to inject overruns and unplugs (no sound card needed).
         .target(name: "CALSAFaults", path: "Tests/Support/CALSAFaults"),
+        // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
+        .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
@@ -105,6 +113,6 @@ let package = Package(
         // End to end: runs the built `voice` binary on the bundled stream (the dependency builds it first).
         .testTarget(name: "VoiceAppTests", dependencies: ["EdgewiseTesting", "voice"], path: "Tests/VoiceAppTests"),
         .testTarget(name: "EdgewiseSpeechTests", dependencies: ["EdgewiseSpeech", "CMallocCounter"], path: "Tests/EdgewiseSpeechTests"),
-        .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CALSAFaults", "CMallocCounter"], path: "Tests/EdgewiseDevicesTests"),
+        .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CALSAFaults", "CFakeCamera", "CMallocCounter"], path: "Tests/EdgewiseDevicesTests"),
     ]
 )
