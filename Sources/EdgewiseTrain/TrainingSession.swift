@@ -1,3 +1,4 @@
+import EdgewiseArchitectures
 import EdgewiseCore
 import Foundation
 
@@ -66,9 +67,10 @@ public final class TrainingSession {
         self.kernels = kernels
         nodes = graph.nodesInExecutionOrder.map(\.node)
         for n in nodes {
-            switch n.op {
-            case .quantize, .dequantize: throw TrainingError.unsupportedOperator(node: n.name, op: n.op.kindName)
-            default: break
+            // Operators with a hand-written pass below (saved pre-activations, batch statistics, GEMM
+            // paths), or any operator whose file conforms to DifferentiableOperator.
+            guard TrainingSession.hasBuiltInPass(n.op) || n.op.definition is any DifferentiableOperator else {
+                throw TrainingError.unsupportedOperator(node: n.name, op: n.op.kindName)
             }
         }
         parameterIDs = graph.constants.keys.sorted()
@@ -292,8 +294,20 @@ public final class TrainingSession {
             } else {
                 _ = y.update(fromContentsOf: x)
             }
-        case .quantize, .dequantize:
-            preconditionFailure("rejected at init")
+        default:
+            // Checked at init: every other operator is a DifferentiableOperator.
+            (node.op.definition as! any DifferentiableOperator).trainingForward(ins.map { r($0) }, ins.map { shape($0) }, into: y, ys)
+        }
+    }
+
+    /// Whether `op` has its training pass written out in this file rather than through ``DifferentiableOperator``.
+    static func hasBuiltInPass(_ op: Operator) -> Bool {
+        switch op {
+        case .conv2d, .depthwiseConv2d, .dense, .batchNorm, .activation, .maxPool2d, .averagePool2d, .globalAveragePool,
+             .add, .concat, .reshape, .softmax, .layerNorm, .matmul, .multiHeadSelfAttention, .dropout:
+            return true
+        default:
+            return false
         }
     }
 
@@ -442,8 +456,9 @@ public final class TrainingSession {
             } else {
                 for j in 0..<dy.count { dx[j] += dy[j] }
             }
-        case .quantize, .dequantize:
-            preconditionFailure("rejected at init")
+        default:
+            (node.op.definition as! any DifferentiableOperator).backward(ins.map { r($0) }, ins.map { shape($0) }, output: r(node.output), ys,
+                                                                     dy: dy, dx: ins.map { g($0) })
         }
     }
 
