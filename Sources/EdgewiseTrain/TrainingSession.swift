@@ -247,25 +247,11 @@ public final class TrainingSession {
             }
         case .activation(let act):
             TrainingSession.activate(r(ins[0]), act, into: y)
-        case .maxPool2d(let a):
-            ReferenceKernels.pool2d(r(ins[0]), xs, a, max: true, into: y, ys)
-        case .averagePool2d(let a):
-            ReferenceKernels.pool2d(r(ins[0]), xs, a, max: false, into: y, ys)
-        case .globalAveragePool:
-            ReferenceKernels.globalAveragePool(r(ins[0]), xs, into: y)
         case .add(let act):
             let z = preActivation(i, act)
             let a = r(ins[0]), b = r(ins[1])
             for j in 0..<z.count { z[j] = a[j] + b[j] }
             finishActivation(i, act)
-        case .concat(let axis):
-            ReferenceKernels.concat(ins.map { r($0) }, ins.map { shape($0) }, axis: axis, into: y)
-        case .reshape:
-            _ = y.update(fromContentsOf: r(ins[0]))
-        case .softmax:
-            ReferenceKernels.softmax(r(ins[0]), lastAxis: xs.last, into: y)
-        case .layerNorm(let eps):
-            ReferenceKernels.layerNorm(r(ins[0]), lastAxis: xs.last, gamma: r(ins[1]), beta: r(ins[2]), epsilon: eps, into: y)
         case .matmul(let tb):
             if kernels == .reference {
                 ReferenceKernels.matmul(r(ins[0]), xs, r(ins[1]), shape(ins[1]), transposeB: tb, into: y)
@@ -303,8 +289,7 @@ public final class TrainingSession {
     /// Whether `op` has its training pass written out in this file rather than through ``DifferentiableOperator``.
     static func hasBuiltInPass(_ op: Operator) -> Bool {
         switch op {
-        case .conv2d, .depthwiseConv2d, .dense, .batchNorm, .activation, .maxPool2d, .averagePool2d, .globalAveragePool,
-             .add, .concat, .reshape, .softmax, .layerNorm, .matmul, .multiHeadSelfAttention, .dropout:
+        case .conv2d, .depthwiseConv2d, .dense, .batchNorm, .activation, .add, .matmul, .multiHeadSelfAttention, .dropout:
             return true
         default:
             return false
@@ -400,27 +385,9 @@ public final class TrainingSession {
             // random signs (5 ns/element); this form is a select and vectorises.
             if act == .relu { for j in 0..<dy.count { let gv = gy[j]; d[j] += x[j] > 0 ? gv : 0 } }
             else { for j in 0..<dy.count { d[j] += gy[j] * BackwardKernels.derivative(x[j], act) } }
-        case .maxPool2d(let a):
-            guard let dx = g(ins[0]) else { return }
-            BackwardKernels.pool2dBackward(x: r(ins[0]), xs, a, max: true, dy: dy, ys, dx: dx)
-        case .averagePool2d(let a):
-            guard let dx = g(ins[0]) else { return }
-            BackwardKernels.pool2dBackward(x: r(ins[0]), xs, a, max: false, dy: dy, ys, dx: dx)
-        case .globalAveragePool:
-            guard let dx = g(ins[0]) else { return }
-            BackwardKernels.globalAveragePoolBackward(xs, dy: dy, dx: dx)
         case .add(let act):
             let dz = preActivationGradient(i, act)
             for id in ins { if let d = g(id)?.baseAddress { let src = dz.baseAddress!; for j in 0..<dz.count { d[j] += src[j] } } }
-        case .concat(let axis):
-            BackwardKernels.concatBackward(dy: dy, ins.map { shape($0) }, axis: axis, dx: ins.map { g($0) })
-        case .reshape:
-            if let d = g(ins[0])?.baseAddress { let src = dy.baseAddress!; for j in 0..<dy.count { d[j] += src[j] } }
-        case .softmax:
-            if let dx = g(ins[0]) { BackwardKernels.softmaxBackward(y: r(node.output), lastAxis: ys.last, dy: dy, dx: dx) }
-        case .layerNorm(let eps):
-            BackwardKernels.layerNormBackward(x: r(ins[0]), lastAxis: xs.last, gamma: r(ins[1]), epsilon: eps, dy: dy,
-                                              dx: g(ins[0]), dgamma: g(ins[1]), dbeta: g(ins[2]))
         case .matmul(let tb):
             let da = g(ins[0]), db = g(ins[1])
             if kernels == .reference {

@@ -20,3 +20,15 @@ extension BackwardKernels {
         }
     }
 }
+
+extension Operator.Concat: DifferentiableOperator {
+    public func trainingForward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape],
+                                into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
+        ReferenceKernels.concat(inputs, shapes, axis: axis, into: y)
+    }
+
+    public func backward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape], output y: UnsafeBufferPointer<Float>, _ ys: Shape,
+                         dy: UnsafeBufferPointer<Float>, dx: [UnsafeMutableBufferPointer<Float>?]) {
+        BackwardKernels.concatBackward(dy: dy, shapes, axis: axis, dx: dx)
+    }
+}

@@ -15,3 +15,16 @@ extension BackwardKernels {
         }
     }
 }
+
+extension Operator.GlobalAveragePool: DifferentiableOperator {
+    public func trainingForward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape],
+                                into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
+        ReferenceKernels.globalAveragePool(inputs[0], shapes[0], into: y)
+    }
+
+    public func backward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape], output y: UnsafeBufferPointer<Float>, _ ys: Shape,
+                         dy: UnsafeBufferPointer<Float>, dx: [UnsafeMutableBufferPointer<Float>?]) {
+        guard let dx = dx[0] else { return }
+        BackwardKernels.globalAveragePoolBackward(shapes[0], dy: dy, dx: dx)
+    }
+}

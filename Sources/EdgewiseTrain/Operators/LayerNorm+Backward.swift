@@ -27,3 +27,16 @@ extension BackwardKernels {
         }
     }
 }
+
+extension Operator.LayerNorm: DifferentiableOperator {
+    public func trainingForward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape],
+                                into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
+        ReferenceKernels.layerNorm(inputs[0], lastAxis: shapes[0].last, gamma: inputs[1], beta: inputs[2], epsilon: epsilon, into: y)
+    }
+
+    public func backward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape], output y: UnsafeBufferPointer<Float>, _ ys: Shape,
+                         dy: UnsafeBufferPointer<Float>, dx: [UnsafeMutableBufferPointer<Float>?]) {
+        BackwardKernels.layerNormBackward(x: inputs[0], lastAxis: shapes[0].last, gamma: inputs[1], epsilon: epsilon, dy: dy,
+                                          dx: dx[0], dgamma: dx[1], dbeta: dx[2])
+    }
+}

@@ -45,3 +45,16 @@ extension BackwardKernels {
         }
     }
 }
+
+extension Operator.Pool2D: DifferentiableOperator {
+    public func trainingForward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape],
+                                into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
+        ReferenceKernels.pool2d(inputs[0], shapes[0], attributes, max: isMax, into: y, ys)
+    }
+
+    public func backward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape], output y: UnsafeBufferPointer<Float>, _ ys: Shape,
+                         dy: UnsafeBufferPointer<Float>, dx: [UnsafeMutableBufferPointer<Float>?]) {
+        guard let dx = dx[0] else { return }
+        BackwardKernels.pool2dBackward(x: inputs[0], shapes[0], attributes, max: isMax, dy: dy, ys, dx: dx)
+    }
+}

@@ -13,3 +13,16 @@ extension BackwardKernels {
         }
     }
 }
+
+extension Operator.Softmax: DifferentiableOperator {
+    public func trainingForward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape],
+                                into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
+        ReferenceKernels.softmax(inputs[0], lastAxis: shapes[0].last, into: y)
+    }
+
+    public func backward(_ inputs: [UnsafeBufferPointer<Float>], _ shapes: [Shape], output y: UnsafeBufferPointer<Float>, _ ys: Shape,
+                         dy: UnsafeBufferPointer<Float>, dx: [UnsafeMutableBufferPointer<Float>?]) {
+        guard let dx = dx[0] else { return }
+        BackwardKernels.softmaxBackward(y: y, lastAxis: ys.last, dy: dy, dx: dx)
+    }
+}
