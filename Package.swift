@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .library(name: "EdgewiseCore", targets: ["EdgewiseCore"]),
         .library(name: "EdgewiseModel", targets: ["EdgewiseModel"]),
+        .library(name: "EdgewiseArchitectures", targets: ["EdgewiseArchitectures"]),
+        .library(name: "EdgewiseReport", targets: ["EdgewiseReport"]),
         .library(name: "EdgewiseInterop", targets: ["EdgewiseInterop"]),
         .library(name: "EdgewiseTrain", targets: ["EdgewiseTrain"]),
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
@@ -30,12 +32,18 @@ let package = Package(
         .target(name: "CEdgewiseKernels", path: "Sources/CEdgewiseKernels"),
         // Tensors, operators, graphs with exits, arena planning, the executor, Swift reference kernels.
         .target(name: "EdgewiseCore", dependencies: ["CEdgewiseKernels"], path: "Sources/EdgewiseCore"),
+        // zlib (CRC-32 of the model file), Debian package zlib1g-dev.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Reference architectures built as graphs (DS-CNN keyword spotting).
+        .target(name: "EdgewiseArchitectures", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseArchitectures"),
+        // Human-readable reports: aligned text tables, the per-layer model report.
+        .target(name: "EdgewiseReport", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseReport"),
         // The versioned, checksummed, mmap-able model file.
-        .target(name: "EdgewiseModel", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseModel"),
+        .target(name: "EdgewiseModel", dependencies: ["EdgewiseCore", "CZlib"], path: "Sources/EdgewiseModel"),
         // Importers (TFLite now, ONNX later).
         .target(name: "EdgewiseInterop", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewiseInterop"),
         // Training: backward kernels, losses, optimisers, multi-exit training and distillation.
-        .target(name: "EdgewiseTrain", dependencies: ["EdgewiseCore", "EdgewiseModel", "CEdgewiseKernels"], path: "Sources/EdgewiseTrain"),
+        .target(name: "EdgewiseTrain", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseArchitectures", "CEdgewiseKernels"], path: "Sources/EdgewiseTrain"),
         // Front ends: audio features (MFCC), later ECG/PPG filtering and image normalisation.
         .target(name: "EdgewiseSignal", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseSignal"),
         // libsndfile (FLAC/WAV decoding), Debian package libsndfile1-dev.
@@ -66,6 +74,7 @@ let package = Package(
             name: "edgewise",
             dependencies: [
                 "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseData", "EdgewisePolicy",
+                "EdgewiseArchitectures", "EdgewiseReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,13 +108,13 @@ let package = Package(
         .target(name: "CALSAFaults", path: "Tests/Support/CALSAFaults"),
         // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
         .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
-        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
+        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests",
                     exclude: ["Fixtures"]),  // Fixtures/litert-int8: LiteRT reference CRCs (Scripts/litert-int8-fixtures.py)
         // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
-        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
+        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),

@@ -1,3 +1,5 @@
+import EdgewiseReport
+import EdgewiseArchitectures
 import ArgumentParser
 import EdgewiseCore
 import EdgewiseModel

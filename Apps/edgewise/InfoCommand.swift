@@ -1,3 +1,4 @@
+import EdgewiseReport
 import ArgumentParser
 import EdgewiseCore
 import EdgewiseModel

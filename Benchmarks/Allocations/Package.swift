@@ -18,6 +18,7 @@ let package = Package(
             name: "InferenceAllocations",
             dependencies: [
                 .product(name: "EdgewiseCore", package: "Edgewise"),
+                .product(name: "EdgewiseArchitectures", package: "Edgewise"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/InferenceAllocations",

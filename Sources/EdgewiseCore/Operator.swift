@@ -126,6 +126,10 @@ public enum Operator: Hashable, Codable, Sendable {
     case quantize
     /// Inputs: x (quantised). Output: float32.
     case dequantize
+    /// Inputs: x. Constant padding (TFLite PAD / PADV2).
+    case pad(PadAttributes)
+    /// Inputs: x. Mean over the last (channel) axis (TFLite MEAN over axis -1).
+    case channelMean(keepDims: Bool)
 
     /// The operator's definition: the one registry that maps each case to the file that implements
     /// it (`Operators/<Name>.swift`). Adding an operator adds one case above and one line here.
@@ -149,6 +153,8 @@ public enum Operator: Hashable, Codable, Sendable {
         case .dropout(let rate): return Operator.Dropout(rate: rate)
         case .quantize: return Operator.Quantize()
         case .dequantize: return Operator.Dequantize()
+        case .pad(let a): return Operator.Pad(a)
+        case .channelMean(let keepDims): return Operator.ChannelMean(keepDims: keepDims)
         }
     }
 

@@ -59,9 +59,9 @@ public struct LabeledAudio: Sendable {
         var out = [Float](repeating: 0, count: count * width)
         let n = count, length = clipLength
         out.withUnsafeMutableBufferPointer { dst in
-            let dst = UnsafeSendable(dst)
+            let dst = UncheckedSendable(dst)
             samples.withUnsafeBufferPointer { src in
-                let src = UnsafeSendable(src)
+                let src = UncheckedSendable(src)
                 parallelChunks(count: n, threads: threads) { range in
                     var mfcc = proto
                     var scratch = [Float](repeating: 0, count: length)

@@ -112,7 +112,7 @@ public struct SpeechCommands: Sendable {
         let dir = directory
         decoded.withUnsafeMutableBufferPointer { dst in
             errors.withUnsafeMutableBufferPointer { err in
-                let dst = UnsafeSendable(dst), err = UnsafeSendable(err)
+                let dst = UncheckedSendable(dst), err = UncheckedSendable(err)
                 parallelChunks(count: list.count, threads: options.threads) { range in
                     for i in range {
                         do throws(DatasetError) {

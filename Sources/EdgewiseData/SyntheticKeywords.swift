@@ -179,7 +179,7 @@ public struct SyntheticKeywords: Sendable {
         let count = examplesPerClass * classCount, length = Self.clipLength
         var flat = [Int16](repeating: 0, count: count * length)
         flat.withUnsafeMutableBufferPointer { dst in
-            let dst = UnsafeSendable(dst)
+            let dst = UncheckedSendable(dst)
             parallelChunks(count: count, threads: threads) { range in
                 for i in range {
                     var rng = exampleGenerator(seed: seed, index: i)

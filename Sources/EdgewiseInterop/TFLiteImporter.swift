@@ -225,6 +225,7 @@ struct TFLiteConverter {
         case Code.logistic: try emit(op, .activation(.sigmoid), [try input(op, 0)])
         case Code.hardSwish: try emit(op, .activation(.hardSwish), [try input(op, 0)])
         case Code.mean: try convertMean(op)
+        case Code.pad, Code.padV2: try convertPad(op)
         default:
             throw TFLiteImportError.unsupportedOperator(file: name, operatorIndex: op.index, op: op.name)
         }
@@ -313,24 +314,19 @@ struct TFLiteConverter {
         try emit(op, op.code == Code.maxPool2d ? .maxPool2d(attrs) : .averagePool2d(attrs), [x], fusedActivation: act)
     }
 
-    /// MEAN over the two spatial axes of an NHWC tensor: a global average pool (plus a reshape with keep_dims).
+    /// MEAN over the two spatial axes of an NHWC tensor: a global average pool (plus a reshape with
+    /// keep_dims); MEAN over the last axis: a channel mean.
     mutating func convertMean(_ op: Op) throws {
         let x = try input(op, 0)
         let xs = b.values[x].shape
-        guard xs.rank == 4 else { throw unsupportedOption(op, "MEAN of a rank-\(xs.rank) tensor (only NHWC over H and W)") }
-        guard op.inputs.count >= 2, op.inputs[1] >= 0 else { throw invalid(op, "missing the axes input") }
-        let axesT = file.tensors[op.inputs[1]]
-        guard axesT.type == TFLSchema.TensorType.int32.rawValue else { throw unsupportedOption(op, "axes tensor of type \(TFLSchema.TensorType.name(axesT.type))") }
-        let range = try file.bufferRange(axesT.buffer)
-        guard !range.isEmpty, range.count % 4 == 0, range.count <= 64 else { throw unsupportedOption(op, "axes must be a small constant int32 tensor") }
-        let r = file.reader
-        var axes = Set<Int>()
-        for p in stride(from: range.lowerBound, to: range.upperBound, by: 4) {
-            let a = Int(try r.i32(at: p))
-            axes.insert(a < 0 ? a + 4 : a)
-        }
-        guard axes == [1, 2] else { throw unsupportedOption(op, "MEAN over axes \(axes.sorted()) (only [1, 2] is supported)") }
         let keepDims = try options(op, OptionsType.reducer)?.bool(TFLSchema.ReducerOptions.keepDims) ?? false
+        let axes = Set(try constantInt32s(op, 1, what: "axes").map { $0 < 0 ? $0 + xs.rank : $0 })
+        if xs.rank >= 1, axes == [xs.rank - 1] {
+            try emit(op, .channelMean(keepDims: keepDims), [x])
+            return
+        }
+        guard xs.rank == 4 else { throw unsupportedOption(op, "MEAN of a rank-\(xs.rank) tensor over axes \(axes.sorted()) (only NHWC over H and W, or the last axis)") }
+        guard axes == [1, 2] else { throw unsupportedOption(op, "MEAN over axes \(axes.sorted()) (only [1, 2] or the last axis is supported)") }
         if keepDims {
             let out = try outputTensor(op)
             let q = try quantParams(out, dtype: try dtype(op, out), axisMap: { $0 })
@@ -339,6 +335,38 @@ struct TFLiteConverter {
         } else {
             try emit(op, .globalAveragePool, [x])
         }
+    }
+
+    /// PAD / PADV2 with constant paddings `[rank, 2]` (int32) and, for PADV2, a constant float32 scalar value.
+    mutating func convertPad(_ op: Op) throws {
+        let x = try input(op, 0)
+        let rank = b.values[x].shape.rank
+        let amounts = try constantInt32s(op, 1, what: "paddings")
+        guard amounts.count == 2 * rank else { throw invalid(op, "paddings hold \(amounts.count) values, expected [\(rank), 2]") }
+        guard amounts.allSatisfy({ $0 >= 0 && $0 <= Self.maxSpatial }) else { throw invalid(op, "paddings \(amounts) are outside 0…\(Self.maxSpatial)") }
+        var value: Float = 0
+        if op.code == Code.padV2, let k = optionalInputIndex(op, 2) {
+            let t = file.tensors[k]
+            guard t.type == TFLSchema.TensorType.float32.rawValue else {
+                throw unsupportedOption(op, "PADV2 constant of type \(TFLSchema.TensorType.name(t.type)) (only float32)")
+            }
+            let range = try file.bufferRange(t.buffer)
+            guard range.count == 4 else { throw invalid(op, "PADV2 constant must be one float32") }
+            value = Float(bitPattern: UInt32(bitPattern: try file.reader.i32(at: range.lowerBound)))
+        }
+        let attrs = PadAttributes(before: stride(from: 0, to: amounts.count, by: 2).map { amounts[$0] },
+                                  after: stride(from: 1, to: amounts.count, by: 2).map { amounts[$0] }, value: value)
+        try emit(op, .pad(attrs), [x])
+    }
+
+    /// A small constant int32 tensor input (axes, paddings), as Ints.
+    func constantInt32s(_ op: Op, _ k: Int, what: String) throws -> [Int] {
+        guard k < op.inputs.count, op.inputs[k] >= 0 else { throw invalid(op, "missing the \(what) input") }
+        let t = file.tensors[op.inputs[k]]
+        guard t.type == TFLSchema.TensorType.int32.rawValue else { throw unsupportedOption(op, "\(what) tensor of type \(TFLSchema.TensorType.name(t.type))") }
+        let range = try file.bufferRange(t.buffer)
+        guard !range.isEmpty, range.count % 4 == 0, range.count <= 256 else { throw unsupportedOption(op, "\(what) must be a small constant int32 tensor") }
+        return try stride(from: range.lowerBound, to: range.upperBound, by: 4).map { Int(try file.reader.i32(at: $0)) }
     }
 
     // MARK: Helpers

@@ -83,6 +83,7 @@ enum TFLSchema {
         static let pad: Int32 = 34
         static let mean: Int32 = 40
         static let squeeze: Int32 = 43
+        static let padV2: Int32 = 60
         static let quantize: Int32 = 114
         static let hardSwish: Int32 = 117
         /// Codes below this are also stored in `deprecated_builtin_code`.

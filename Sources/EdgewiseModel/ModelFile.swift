@@ -7,7 +7,7 @@ import Darwin
 #endif
 import EdgewiseCore
 
-/// Reads and writes Edgewise model files (`.ewm`): versioned, little-endian, CRC-32-checked, with every
+/// Reads and writes Edgewise model files (`.edgewise`): versioned, little-endian, CRC-32-checked, with every
 /// constant tensor 64-byte aligned so that ``read(path:)`` can map the file and use the weights in place.
 ///
 /// The byte layout and the versioning rule are in `docs/model-format.md`. Reading never traps on a bad

@@ -4,7 +4,7 @@ import EdgewiseCore
 ///
 /// Every case names the file (its path, or the `name` given to ``ModelFile/decode(_:name:)``) and,
 /// except ``io(file:detail:)``, the byte offset in the file of the field or data that is wrong, so a
-/// message reads like `model.ewm: offset 16: section 'weights' CRC-32 is 0x1234abcd, expected …`.
+/// message reads like `model.edgewise: offset 16: section 'weights' CRC-32 is 0x1234abcd, expected …`.
 public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     /// The file ends before a structure that starts at `offset` and needs `needed` bytes; only
     /// `available` bytes are left from `offset` to the end of the file.

@@ -5,6 +5,11 @@ import EdgewiseCore
 enum FastKernels {
 
     /// Rows `[N·OH·OW, KH·KW·Cin]` of receptive fields (zeros for padding).
+    ///
+    /// A second im2col beside the inference one in `CEdgewiseKernels/conv2d` on purpose: that one is a
+    /// private step of the fused C convolution (it pads the image into arena scratch and is consumed by
+    /// the GEMM in the same call); training keeps this matrix for the backward GEMMs and needs its exact
+    /// inverse, ``col2imAdd(_:_:_:_:_:into:)``, over the same index mapping.
     static func im2col(_ x: UnsafeBufferPointer<Float>, _ xs: Shape, _ ws: Shape, _ a: ConvAttributes, _ ys: Shape,
                        into col: UnsafeMutablePointer<Float>) {
         let (n, h, w, cin) = xs.nhwc

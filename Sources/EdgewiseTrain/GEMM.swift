@@ -1,34 +1,13 @@
 import CEdgewiseKernels
+import EdgewiseCore
 
-/// Which kernels a ``TrainingSession`` uses for its matrix products and convolutions.
-public enum TrainingKernels: String, Codable, Sendable, CaseIterable {
-    /// Plain Swift loops mirroring the forward reference kernels: the oracle for the others.
-    case reference
-    /// im2col/col2im + packed GEMM, portable C.
-    case generic
-    /// im2col/col2im + packed GEMM, AVX2 + FMA.
-    case avx2
-    /// im2col/col2im + packed GEMM, AVX-512.
-    case avx512
+/// Which kernels a ``TrainingSession`` uses for its matrix products and convolutions: the same kernel
+/// families as the executor (one ISA enum): `.reference` runs plain Swift loops mirroring the forward
+/// reference kernels (the oracle), the others im2col/col2im + the packed C GEMM of that family.
+public typealias TrainingKernels = KernelISA
 
-    /// The fastest family this CPU runs.
-    public static var best: TrainingKernels {
-        switch Int(ew_cpu_best_isa().rawValue) {
-        case 2: return .avx512
-        case 1: return .avx2
-        default: return .generic
-        }
-    }
-
-    /// Whether this CPU can run the family.
-    public var isAvailable: Bool {
-        switch self {
-        case .reference, .generic: return true
-        case .avx2: return Int(ew_cpu_best_isa().rawValue) >= 1
-        case .avx512: return Int(ew_cpu_best_isa().rawValue) >= 2
-        }
-    }
-
+extension KernelISA {
+    /// The C GEMM's ISA level for this family (`.reference` uses the portable one where it needs C).
     var isaLevel: Int32 {
         switch self {
         case .reference, .generic: return 0

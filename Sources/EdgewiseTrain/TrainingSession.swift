@@ -1,3 +1,4 @@
+import EdgewiseArchitectures
 import EdgewiseCore
 import Foundation
 
@@ -66,9 +67,10 @@ public final class TrainingSession {
         self.kernels = kernels
         nodes = graph.nodesInExecutionOrder.map(\.node)
         for n in nodes {
-            switch n.op {
-            case .quantize, .dequantize: throw TrainingError.unsupportedOperator(node: n.name, op: n.op.kindName)
-            default: break
+            // Operators with a hand-written pass below (saved pre-activations, batch statistics, GEMM
+            // paths), or any operator whose file conforms to DifferentiableOperator.
+            guard TrainingSession.hasBuiltInPass(n.op) || n.op.definition is any DifferentiableOperator else {
+                throw TrainingError.unsupportedOperator(node: n.name, op: n.op.kindName)
             }
         }
         parameterIDs = graph.constants.keys.sorted()
@@ -245,25 +247,11 @@ public final class TrainingSession {
             }
         case .activation(let act):
             TrainingSession.activate(r(ins[0]), act, into: y)
-        case .maxPool2d(let a):
-            ReferenceKernels.pool2d(r(ins[0]), xs, a, max: true, into: y, ys)
-        case .averagePool2d(let a):
-            ReferenceKernels.pool2d(r(ins[0]), xs, a, max: false, into: y, ys)
-        case .globalAveragePool:
-            ReferenceKernels.globalAveragePool(r(ins[0]), xs, into: y)
         case .add(let act):
             let z = preActivation(i, act)
             let a = r(ins[0]), b = r(ins[1])
             for j in 0..<z.count { z[j] = a[j] + b[j] }
             finishActivation(i, act)
-        case .concat(let axis):
-            ReferenceKernels.concat(ins.map { r($0) }, ins.map { shape($0) }, axis: axis, into: y)
-        case .reshape:
-            _ = y.update(fromContentsOf: r(ins[0]))
-        case .softmax:
-            ReferenceKernels.softmax(r(ins[0]), lastAxis: xs.last, into: y)
-        case .layerNorm(let eps):
-            ReferenceKernels.layerNorm(r(ins[0]), lastAxis: xs.last, gamma: r(ins[1]), beta: r(ins[2]), epsilon: eps, into: y)
         case .matmul(let tb):
             if kernels == .reference {
                 ReferenceKernels.matmul(r(ins[0]), xs, r(ins[1]), shape(ins[1]), transposeB: tb, into: y)
@@ -292,8 +280,19 @@ public final class TrainingSession {
             } else {
                 _ = y.update(fromContentsOf: x)
             }
-        case .quantize, .dequantize:
-            preconditionFailure("rejected at init")
+        default:
+            // Checked at init: every other operator is a DifferentiableOperator.
+            (node.op.definition as! any DifferentiableOperator).trainingForward(ins.map { r($0) }, ins.map { shape($0) }, into: y, ys)
+        }
+    }
+
+    /// Whether `op` has its training pass written out in this file rather than through ``DifferentiableOperator``.
+    static func hasBuiltInPass(_ op: Operator) -> Bool {
+        switch op {
+        case .conv2d, .depthwiseConv2d, .dense, .batchNorm, .activation, .add, .matmul, .multiHeadSelfAttention, .dropout:
+            return true
+        default:
+            return false
         }
     }
 
@@ -386,27 +385,9 @@ public final class TrainingSession {
             // random signs (5 ns/element); this form is a select and vectorises.
             if act == .relu { for j in 0..<dy.count { let gv = gy[j]; d[j] += x[j] > 0 ? gv : 0 } }
             else { for j in 0..<dy.count { d[j] += gy[j] * BackwardKernels.derivative(x[j], act) } }
-        case .maxPool2d(let a):
-            guard let dx = g(ins[0]) else { return }
-            BackwardKernels.pool2dBackward(x: r(ins[0]), xs, a, max: true, dy: dy, ys, dx: dx)
-        case .averagePool2d(let a):
-            guard let dx = g(ins[0]) else { return }
-            BackwardKernels.pool2dBackward(x: r(ins[0]), xs, a, max: false, dy: dy, ys, dx: dx)
-        case .globalAveragePool:
-            guard let dx = g(ins[0]) else { return }
-            BackwardKernels.globalAveragePoolBackward(xs, dy: dy, dx: dx)
         case .add(let act):
             let dz = preActivationGradient(i, act)
             for id in ins { if let d = g(id)?.baseAddress { let src = dz.baseAddress!; for j in 0..<dz.count { d[j] += src[j] } } }
-        case .concat(let axis):
-            BackwardKernels.concatBackward(dy: dy, ins.map { shape($0) }, axis: axis, dx: ins.map { g($0) })
-        case .reshape:
-            if let d = g(ins[0])?.baseAddress { let src = dy.baseAddress!; for j in 0..<dy.count { d[j] += src[j] } }
-        case .softmax:
-            if let dx = g(ins[0]) { BackwardKernels.softmaxBackward(y: r(node.output), lastAxis: ys.last, dy: dy, dx: dx) }
-        case .layerNorm(let eps):
-            BackwardKernels.layerNormBackward(x: r(ins[0]), lastAxis: xs.last, gamma: r(ins[1]), epsilon: eps, dy: dy,
-                                              dx: g(ins[0]), dgamma: g(ins[1]), dbeta: g(ins[2]))
         case .matmul(let tb):
             let da = g(ins[0]), db = g(ins[1])
             if kernels == .reference {
@@ -442,8 +423,9 @@ public final class TrainingSession {
             } else {
                 for j in 0..<dy.count { dx[j] += dy[j] }
             }
-        case .quantize, .dequantize:
-            preconditionFailure("rejected at init")
+        default:
+            (node.op.definition as! any DifferentiableOperator).backward(ins.map { r($0) }, ins.map { shape($0) }, output: r(node.output), ys,
+                                                                     dy: dy, dx: ins.map { g($0) })
         }
     }
 

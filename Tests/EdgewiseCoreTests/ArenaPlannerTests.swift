@@ -1,3 +1,4 @@
+import EdgewiseArchitectures
 import Testing
 @testable import EdgewiseCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import EdgewiseArchitectures
 import Testing
 @testable import EdgewiseCore
 

@@ -8,7 +8,7 @@ import EdgewiseCore
 typealias L = ModelFileLayout
 
 /// The error decoding `bytes` throws, or `nil` (and a recorded issue) when it succeeds or throws another type.
-func decodeError(_ bytes: [UInt8], name: String = "sample.ewm", sourceLocation: SourceLocation = #_sourceLocation) -> ModelFileError? {
+func decodeError(_ bytes: [UInt8], name: String = "sample.edgewise", sourceLocation: SourceLocation = #_sourceLocation) -> ModelFileError? {
     do {
         _ = try ModelFile.decode(bytes, name: name)
         Issue.record("decoding succeeded", sourceLocation: sourceLocation)
@@ -20,12 +20,12 @@ func decodeError(_ bytes: [UInt8], name: String = "sample.ewm", sourceLocation: 
     return nil
 }
 
-func put64(_ v: UInt64, _ b: inout [UInt8], at o: Int) { LE.put64(v, into: &b, at: o) }
-func put32(_ v: UInt32, _ b: inout [UInt8], at o: Int) { LE.put32(v, into: &b, at: o) }
+func put64(_ v: UInt64, _ b: inout [UInt8], at o: Int) { LittleEndian.put64(v, into: &b, at: o) }
+func put32(_ v: UInt32, _ b: inout [UInt8], at o: Int) { LittleEndian.put32(v, into: &b, at: o) }
 
 /// Recomputes only the header CRC (leaves the file-size field as it is).
 func resealHeader(_ b: inout [UInt8]) {
-    let hs = Int(b.withUnsafeBytes { LE.u32($0, L.hHeaderSize) })
+    let hs = Int(b.withUnsafeBytes { LittleEndian.u32($0, L.hHeaderSize) })
     let crc = b.withUnsafeBytes { L.headerCRC($0, headerSize: hs) }
     put32(crc, &b, at: L.hHeaderCRC)
 }
@@ -39,7 +39,7 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
 
     init() throws {
         bytes = try ModelFile.encode(try makeSampleModel())
-        parsed = try bytes.withUnsafeBytes { try ModelFileReader.parse($0, name: "sample.ewm") }
+        parsed = try bytes.withUnsafeBytes { try ModelFileReader.parse($0, name: "sample.edgewise") }
     }
 
     /// A file with the sample's weights and `structure` (checksums valid, contents unchecked).
@@ -65,10 +65,10 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
                 var b = bytes
                 b[i] ^= pattern
                 do {
-                    _ = try ModelFile.decode(b, name: "flip.ewm")
+                    _ = try ModelFile.decode(b, name: "flip.edgewise")
                     accepted.append(i)
                 } catch let e as ModelFileError {
-                    if !e.description.hasPrefix("flip.ewm: offset ") { foreign.append("byte \(i): \(e)") }
+                    if !e.description.hasPrefix("flip.edgewise: offset ") { foreign.append("byte \(i): \(e)") }
                 } catch {
                     foreign.append("byte \(i): \(error)")
                 }
@@ -96,8 +96,8 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
 
     @Test func everyTruncationIsRejected() {
         for n in 0..<bytes.count {
-            let e = decodeError(Array(bytes[0..<n]), name: "cut.ewm")
-            guard case .truncated(let f, _, _, _) = e, f == "cut.ewm" else {
+            let e = decodeError(Array(bytes[0..<n]), name: "cut.edgewise")
+            guard case .truncated(let f, _, _, _) = e, f == "cut.edgewise" else {
                 Issue.record("length \(n): \(String(describing: e))")
                 continue
             }
@@ -114,9 +114,9 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
         var b = bytes
         put64(1 << 62, &b, at: entry(1) + L.eLength)
         b = ModelFile.resealed(b)
-        let e = decodeError(b, name: "huge.ewm")
-        #expect(e == .oversizedClaim(file: "huge.ewm", field: "length of weights section (section 1)", offset: entry(1) + L.eLength, claimed: 1 << 62, limit: UInt64(b.count)))
-        #expect(e?.description.contains("huge.ewm: offset 112: length of weights section (section 1) claims 4611686018427387904") == true)
+        let e = decodeError(b, name: "huge.edgewise")
+        #expect(e == .oversizedClaim(file: "huge.edgewise", field: "length of weights section (section 1)", offset: entry(1) + L.eLength, claimed: 1 << 62, limit: UInt64(b.count)))
+        #expect(e?.description.contains("huge.edgewise: offset 112: length of weights section (section 1) claims 4611686018427387904") == true)
     }
 
     @Test func sectionOffsetPastTheEndIsRejected() {
@@ -138,7 +138,7 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
         var b = bytes
         put32(UInt32.max, &b, at: L.hSectionCount)
         b = ModelFile.resealed(b)
-        #expect(decodeError(b) == .oversizedClaim(file: "sample.ewm", field: "section count", offset: L.hSectionCount, claimed: UInt64(UInt32.max), limit: UInt64(L.maxSectionCount)))
+        #expect(decodeError(b) == .oversizedClaim(file: "sample.edgewise", field: "section count", offset: L.hSectionCount, claimed: UInt64(UInt32.max), limit: UInt64(L.maxSectionCount)))
         // A count within the limit whose table does not fit in the file.
         var c = bytes
         put32(1000, &c, at: L.hSectionCount)
@@ -149,7 +149,7 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
     @Test func hugeHeaderSizeEntrySizeAndFileSizeClaimsAreRejected() {
         var b = bytes
         put32(UInt32.max, &b, at: L.hHeaderSize)
-        #expect(decodeError(b) == .oversizedClaim(file: "sample.ewm", field: "header size", offset: L.hHeaderSize, claimed: UInt64(UInt32.max), limit: UInt64(L.maxHeaderSize)))
+        #expect(decodeError(b) == .oversizedClaim(file: "sample.edgewise", field: "header size", offset: L.hHeaderSize, claimed: UInt64(UInt32.max), limit: UInt64(L.maxHeaderSize)))
 
         var c = bytes
         put32(1 << 30, &c, at: L.hEntrySize)
@@ -159,16 +159,16 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
         var d = bytes
         put64(1 << 62, &d, at: L.hFileSize)
         resealHeader(&d)
-        #expect(decodeError(d) == .truncated(file: "sample.ewm", offset: 0, needed: 1 << 62, available: d.count))
+        #expect(decodeError(d) == .truncated(file: "sample.edgewise", offset: 0, needed: 1 << 62, available: d.count))
     }
 
     @Test func futureMajorVersionIsRejectedNamingTheVersion() throws {
         var options = EncodeOptions()
         options.version = ModelFileVersion(major: 2, minor: 3)
-        let b = try ModelFileWriter.encode(try makeSampleModel(), name: "v2.ewm", options: options)
-        let e = decodeError(b, name: "v2.ewm")
-        #expect(e == .unsupportedVersion(file: "v2.ewm", offset: 4, found: ModelFileVersion(major: 2, minor: 3), supported: ModelFileVersion(major: 1, minor: 0)))
-        #expect(e?.description.hasPrefix("v2.ewm: offset 4: format version 2.3 is not supported") == true)
+        let b = try ModelFileWriter.encode(try makeSampleModel(), name: "v2.edgewise", options: options)
+        let e = decodeError(b, name: "v2.edgewise")
+        #expect(e == .unsupportedVersion(file: "v2.edgewise", offset: 4, found: ModelFileVersion(major: 2, minor: 3), supported: ModelFileVersion(major: 1, minor: 0)))
+        #expect(e?.description.hasPrefix("v2.edgewise: offset 4: format version 2.3 is not supported") == true)
         // Version 0 is not readable either.
         var z = bytes
         z[L.hMajor] = 0
@@ -186,12 +186,12 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
     @Test func errorMessagesNameTheFileTheSectionAndTheOffset() {
         var b = bytes
         b[parsed.weightsOffset + 5] ^= 0x10
-        let e = decodeError(b, name: "models/kws.ewm")
+        let e = decodeError(b, name: "models/kws.edgewise")
         guard case .checksumMismatch(_, "weights section", let offset, _, _) = e else { Issue.record("\(String(describing: e))"); return }
         #expect(offset == parsed.weightsOffset)
-        #expect(e?.file == "models/kws.ewm")
+        #expect(e?.file == "models/kws.edgewise")
         #expect(e?.offset == parsed.weightsOffset)
-        #expect(e?.description.hasPrefix("models/kws.ewm: offset \(parsed.weightsOffset): weights section is corrupted: stored CRC-32 0x") == true)
+        #expect(e?.description.hasPrefix("models/kws.edgewise: offset \(parsed.weightsOffset): weights section is corrupted: stored CRC-32 0x") == true)
 
         var s = bytes
         s[parsed.structureOffset + 3] ^= 0x10
@@ -212,11 +212,11 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
         put64(UInt64(parsed.structureOffset), &c, at: entry(1) + L.eOffset)
         guard case .malformedStructure(_, _, let d) = decodeError(ModelFile.resealed(c)), d.contains("overlaps") else { Issue.record("overlap: \(String(describing: decodeError(ModelFile.resealed(c))))"); return }
         // A non-zero padding byte between the structure and the weights sections.
-        let structureEnd = parsed.structureOffset + Int(bytes.withUnsafeBytes { LE.u64($0, entry(0) + L.eLength) })
+        let structureEnd = parsed.structureOffset + Int(bytes.withUnsafeBytes { LittleEndian.u64($0, entry(0) + L.eLength) })
         try #require(structureEnd < parsed.weightsOffset, "the sample has padding before its weights")
         var p = bytes
         p[structureEnd] = 7
-        #expect(decodeError(p) == .malformedStructure(file: "sample.ewm", offset: structureEnd, detail: "padding byte is 7, not zero"))
+        #expect(decodeError(p) == .malformedStructure(file: "sample.edgewise", offset: structureEnd, detail: "padding byte is 7, not zero"))
         // A weights section that is not 64-byte aligned.
         var w = bytes
         put64(UInt64(parsed.weightsOffset - 8), &w, at: entry(1) + L.eOffset)
@@ -288,9 +288,9 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
         var s = parsed.structure
         s.stages[1].exit = nil
         s.exitCalibration["final"] = nil
-        let e = decodeError(try file(with: s), name: "noexit.ewm")
-        #expect(e == .invalidGraph(file: "noexit.ewm", offset: parsed.structureOffset, .noFinalExit))
-        #expect(e?.description == "noexit.ewm: offset \(parsed.structureOffset): invalid graph: \(GraphError.noFinalExit)")
+        let e = decodeError(try file(with: s), name: "noexit.edgewise")
+        #expect(e == .invalidGraph(file: "noexit.edgewise", offset: parsed.structureOffset, .noFinalExit))
+        #expect(e?.description == "noexit.edgewise: offset \(parsed.structureOffset): invalid graph: \(GraphError.noFinalExit)")
 
         s = parsed.structure
         s.values[s.values.count - 1].shape = [1, 4]
@@ -308,7 +308,7 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
     }
 
     @Test func readErrorsNameThePath() throws {
-        let missing = temporaryPath("missing.ewm")
+        let missing = temporaryPath("missing.edgewise")
         do { _ = try ModelFile.read(path: missing); Issue.record("read a missing file") } catch let e as ModelFileError {
             guard case .io(missing, let d) = e else { Issue.record("\(e)"); return }
             #expect(d.contains("cannot open"))
@@ -316,14 +316,14 @@ func entry(_ i: Int) -> Int { L.headerSize + i * L.entrySize }
         do { _ = try ModelFile.read(path: "/tmp"); Issue.record("read a directory") } catch let e as ModelFileError {
             #expect(e == .io(file: "/tmp", detail: "not a regular file"))
         }
-        let empty = temporaryPath("empty.ewm")
+        let empty = temporaryPath("empty.edgewise")
         defer { unlink(empty) }
         let fd = open(empty, O_WRONLY | O_CREAT, 0o644); close(fd)
         do { _ = try ModelFile.read(path: empty); Issue.record("read an empty file") } catch let e as ModelFileError {
             #expect(e == .truncated(file: empty, offset: 0, needed: 4, available: 0))
         }
         // A corrupted file on disk: the mapped reader reports the path and the offset.
-        let corrupt = temporaryPath("corrupt.ewm")
+        let corrupt = temporaryPath("corrupt.edgewise")
         defer { unlink(corrupt) }
         try ModelFile.write(try makeSampleModel(), to: corrupt)
         var b = bytes

@@ -30,7 +30,7 @@ func temporaryPath(_ name: String) -> String {
     @Test func crc32MatchesTheStandardCheckValueAndTheBytewiseDefinition() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([]) == 0)
-        // Slicing-by-8 agrees with the one-byte-at-a-time definition at every length and split.
+        // zlib agrees with the one-byte-at-a-time definition at every length and split.
         let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
         func bytewise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
             var c: UInt32 = 0xFFFF_FFFF
@@ -47,7 +47,7 @@ func temporaryPath(_ name: String) -> String {
     @Test func decodeRoundTripKeepsEveryFieldAndWeightByte() throws {
         let model = try makeSampleModel()
         let bytes = try ModelFile.encode(model)
-        let back = try ModelFile.decode(bytes, name: "sample.ewm")
+        let back = try ModelFile.decode(bytes, name: "sample.edgewise")
         expectSameModel(model, back)
         // The int8 constant kept its per-axis parameters.
         let wq = try #require(back.graph.values.firstIndex { $0.name == "final.wq" })
@@ -68,14 +68,14 @@ func temporaryPath(_ name: String) -> String {
         let a = try ModelFile.encode(model)
         let b = try ModelFile.encode(model)
         #expect(a == b)
-        #expect(try ModelFile.encode(ModelFile.decode(a, name: "a.ewm")) == a)
+        #expect(try ModelFile.encode(ModelFile.decode(a, name: "a.edgewise")) == a)
         #expect(Array(a[0..<4]) == Array("EDGW".utf8))
         #expect(a.count % 64 == 0 || a.count > 0)
     }
 
     @Test func mmapReadRoundTripUsesTheMappedFileInPlace() throws {
         let model = try makeSampleModel()
-        let path = temporaryPath("sample.ewm")
+        let path = temporaryPath("sample.edgewise")
         defer { unlink(path) }
         try ModelFile.write(model, to: path)
         let bytes = try ModelFile.encode(model)
@@ -104,7 +104,7 @@ func temporaryPath(_ name: String) -> String {
             }
             return false
         }
-        let path = temporaryPath("mapped.ewm")
+        let path = temporaryPath("mapped.edgewise")
         defer { unlink(path) }
         try ModelFile.write(try makeSampleModel(), to: path)
         var model: Model? = try ModelFile.read(path: path)
@@ -133,8 +133,8 @@ func temporaryPath(_ name: String) -> String {
         options.headerSize = 128
         options.entrySize = 48
         options.extraSections = [(kind: 99, bytes: Array("a section from the future".utf8))]
-        let bytes = try ModelFileWriter.encode(model, name: "future-minor.ewm", options: options)
-        expectSameModel(model, try ModelFile.decode(bytes, name: "future-minor.ewm"))
+        let bytes = try ModelFileWriter.encode(model, name: "future-minor.edgewise", options: options)
+        expectSameModel(model, try ModelFile.decode(bytes, name: "future-minor.edgewise"))
     }
 
     @Test func modelWithoutConstantsOrExtrasRoundTrips() throws {
@@ -144,7 +144,7 @@ func temporaryPath(_ name: String) -> String {
         b.endStage("only")
         let model = Model(graph: try b.build())
         let bytes = try ModelFile.encode(model)
-        expectSameModel(model, try ModelFile.decode(bytes, name: "tiny.ewm"))
+        expectSameModel(model, try ModelFile.decode(bytes, name: "tiny.edgewise"))
     }
 
     @Test func writerRejectsModelsTheReaderWouldReject() throws {

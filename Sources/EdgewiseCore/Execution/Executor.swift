@@ -54,7 +54,12 @@ public enum ExitDecision: Sendable {
 /// exec.input.update(from: features)
 /// let out = exec.run { exit in exit.values.max()! > 0.9 ? .stop : .continue }
 /// ```
-public final class Executor: @unchecked Sendable {
+///
+/// **One run at a time.** An executor owns one arena that every run writes (inputs, activations, exit
+/// outputs), so it is deliberately not `Sendable`: the compiler refuses to share one between
+/// concurrency domains. To run in parallel, build one executor per thread or task from the same
+/// (`Sendable`) ``Graph``; constants are shared, arenas are not.
+public final class Executor {
     /// The graph as executed (batch norms folded).
     public let graph: Graph
     public let isa: KernelISA
@@ -224,23 +229,10 @@ public final class Executor: @unchecked Sendable {
         return Step(node: node, stage: stage, inHead: inHead, macs: macs, run: run)
     }
 
-    /// Splits `rows` into `parts` contiguous bands and runs `body` on each, in parallel when `parts > 1`.
+    /// Splits `rows` into `parts` contiguous bands (one band when there are fewer than two rows per
+    /// part) and runs `body(first, end)` on each, in parallel when `parts > 1` (``parallelChunks(count:threads:_:)``).
     static func parallelRows(_ rows: Int, _ parts: Int, _ body: (Int, Int) -> Void) {
         if parts <= 1 || rows < 2 * parts { body(0, rows); return }
-        let band = (rows + parts - 1) / parts
-        // Each band writes disjoint rows of the output; the closure is only called during this call.
-        withoutActuallyEscaping(body) { body in
-            let unchecked = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { t in
-                let r0 = t * band, r1 = min(rows, r0 + band)
-                if r0 < r1 { unchecked.value(r0, r1) }
-            }
-        }
+        parallelChunks(count: rows, threads: parts) { body($0.lowerBound, $0.upperBound) }
     }
-}
-
-/// Wraps a value the caller guarantees is safe to share across the worker threads of one call.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -3,8 +3,8 @@ import CEdgewiseKernels
 import Glibc
 #endif
 
-/// Which kernel family the executor runs. Chosen once, at load.
-public enum KernelISA: String, CaseIterable, Sendable, CustomStringConvertible {
+/// Which kernel family runs: the executor's and the trainer's (`TrainingKernels` is this type). Chosen once, at load.
+public enum KernelISA: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
     /// The plain Swift reference kernels (the test oracle).
     case reference
     /// Portable C kernels: any CPU, including aarch64 boards.

@@ -1,3 +1,4 @@
+import EdgewiseArchitectures
 import Benchmark
 import EdgewiseCore
 

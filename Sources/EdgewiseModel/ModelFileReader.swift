@@ -33,13 +33,13 @@ enum ModelFileReader {
             throw ModelFileError.badMagic(file: name, offset: 0, found: Array(b[0..<4]))
         }
         try need(0, 8)
-        let version = ModelFileVersion(major: LE.u16(b, L.hMajor), minor: LE.u16(b, L.hMinor))
+        let version = ModelFileVersion(major: LittleEndian.u16(b, L.hMajor), minor: LittleEndian.u16(b, L.hMinor))
         guard version.major == L.version.major else {
             throw ModelFileError.unsupportedVersion(file: name, offset: L.hMajor, found: version, supported: L.version)
         }
         try need(0, L.minHeaderSize)
 
-        let headerSize = Int(LE.u32(b, L.hHeaderSize))
+        let headerSize = Int(LittleEndian.u32(b, L.hHeaderSize))
         guard headerSize >= L.minHeaderSize else {
             throw ModelFileError.malformedStructure(file: name, offset: L.hHeaderSize, detail: "header size \(headerSize) is below the minimum \(L.minHeaderSize)")
         }
@@ -47,14 +47,14 @@ enum ModelFileReader {
             throw ModelFileError.oversizedClaim(file: name, field: "header size", offset: L.hHeaderSize, claimed: UInt64(headerSize), limit: UInt64(L.maxHeaderSize))
         }
         try need(0, headerSize)
-        let storedHeaderCRC = LE.u32(b, L.hHeaderCRC)
+        let storedHeaderCRC = LittleEndian.u32(b, L.hHeaderCRC)
         let headerCRC = L.headerCRC(b, headerSize: headerSize)
         guard storedHeaderCRC == headerCRC else {
             throw ModelFileError.checksumMismatch(file: name, section: "header", offset: 0, stored: storedHeaderCRC, computed: headerCRC)
         }
 
         // From here on the header is intact; its claims are still checked against the real size.
-        let fileSize = LE.u64(b, L.hFileSize)
+        let fileSize = LittleEndian.u64(b, L.hFileSize)
         if fileSize > UInt64(n) {
             throw ModelFileError.truncated(file: name, offset: 0, needed: fileSize, available: n)
         }
@@ -62,9 +62,9 @@ enum ModelFileReader {
             throw ModelFileError.malformedStructure(file: name, offset: Int(fileSize), detail: "\(UInt64(n) - fileSize) bytes follow the declared end of the file")
         }
 
-        let tableOffset64 = LE.u64(b, L.hTableOffset)
-        let count = Int(LE.u32(b, L.hSectionCount))
-        let entrySize = Int(LE.u32(b, L.hEntrySize))
+        let tableOffset64 = LittleEndian.u64(b, L.hTableOffset)
+        let count = Int(LittleEndian.u32(b, L.hSectionCount))
+        let entrySize = Int(LittleEndian.u32(b, L.hEntrySize))
         guard count <= L.maxSectionCount else {
             throw ModelFileError.oversizedClaim(file: name, field: "section count", offset: L.hSectionCount, claimed: UInt64(count), limit: UInt64(L.maxSectionCount))
         }
@@ -77,7 +77,7 @@ enum ModelFileReader {
             throw ModelFileError.sectionOutOfBounds(file: name, section: "section table", offset: L.hTableOffset, start: tableOffset64, length: UInt64(tableLength), fileSize: n)
         }
         let tableOffset = Int(tableOffset64)
-        let storedTableCRC = LE.u32(b, L.hTableCRC)
+        let storedTableCRC = LittleEndian.u32(b, L.hTableCRC)
         let tableCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: b[tableOffset..<(tableOffset + tableLength)]))
         guard storedTableCRC == tableCRC else {
             throw ModelFileError.checksumMismatch(file: name, section: "section table", offset: tableOffset, stored: storedTableCRC, computed: tableCRC)
@@ -89,10 +89,10 @@ enum ModelFileReader {
         var weightsRange: Range<Int>? = nil
         for i in 0..<count {
             let e = tableOffset + i * entrySize
-            let kind = LE.u32(b, e + L.eKind)
+            let kind = LittleEndian.u32(b, e + L.eKind)
             let label = L.kindName(kind)
-            let start = LE.u64(b, e + L.eOffset)
-            let length = LE.u64(b, e + L.eLength)
+            let start = LittleEndian.u64(b, e + L.eOffset)
+            let length = LittleEndian.u64(b, e + L.eLength)
             guard length <= UInt64(n) else {
                 throw ModelFileError.oversizedClaim(file: name, field: "length of \(label) (section \(i))", offset: e + L.eLength, claimed: length, limit: UInt64(n))
             }
@@ -100,7 +100,7 @@ enum ModelFileReader {
                 throw ModelFileError.sectionOutOfBounds(file: name, section: "\(label) (section \(i))", offset: e + L.eOffset, start: start, length: length, fileSize: n)
             }
             let range = Int(start)..<(Int(start) + Int(length))
-            let storedCRC = LE.u32(b, e + L.eCRC)
+            let storedCRC = LittleEndian.u32(b, e + L.eCRC)
             let crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: b[range]))
             guard storedCRC == crc else {
                 throw ModelFileError.checksumMismatch(file: name, section: label, offset: range.lowerBound, stored: storedCRC, computed: crc)

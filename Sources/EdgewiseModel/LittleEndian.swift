@@ -2,7 +2,7 @@
 ///
 /// Reads take a buffer and an offset the caller has already range-checked against `count`;
 /// the reader checks every range before it reads a field.
-enum LE {
+enum LittleEndian {
     @inline(__always)
     static func u16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
         UInt16(b[o]) | UInt16(b[o + 1]) << 8

@@ -1,3 +1,5 @@
+import EdgewiseCore
+
 /// Depthwise-separable CNN keyword-spotting architectures (Zhang et al., "Hello Edge", 2017), as in
 /// Arm's ML-zoo DS-CNN models, built as multi-exit graphs.
 public enum DSCNN {

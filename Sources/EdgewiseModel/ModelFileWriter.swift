@@ -68,18 +68,18 @@ enum ModelFileWriter {
         }
         for (i, (s, p)) in zip(sections, placed).enumerated() {
             let e = tableOffset + i * options.entrySize
-            LE.put32(s.kind, into: &out, at: e + ModelFileLayout.eKind)
-            LE.put64(UInt64(p.offset), into: &out, at: e + ModelFileLayout.eOffset)
-            LE.put64(UInt64(p.length), into: &out, at: e + ModelFileLayout.eLength)
+            LittleEndian.put32(s.kind, into: &out, at: e + ModelFileLayout.eKind)
+            LittleEndian.put64(UInt64(p.offset), into: &out, at: e + ModelFileLayout.eOffset)
+            LittleEndian.put64(UInt64(p.length), into: &out, at: e + ModelFileLayout.eLength)
         }
         out.replaceSubrange(0..<4, with: ModelFileLayout.magic)
-        LE.put16(options.version.major, into: &out, at: ModelFileLayout.hMajor)
-        LE.put16(options.version.minor, into: &out, at: ModelFileLayout.hMinor)
-        LE.put32(UInt32(options.headerSize), into: &out, at: ModelFileLayout.hHeaderSize)
-        LE.put64(UInt64(fileSize), into: &out, at: ModelFileLayout.hFileSize)
-        LE.put64(UInt64(tableOffset), into: &out, at: ModelFileLayout.hTableOffset)
-        LE.put32(UInt32(sections.count), into: &out, at: ModelFileLayout.hSectionCount)
-        LE.put32(UInt32(options.entrySize), into: &out, at: ModelFileLayout.hEntrySize)
+        LittleEndian.put16(options.version.major, into: &out, at: ModelFileLayout.hMajor)
+        LittleEndian.put16(options.version.minor, into: &out, at: ModelFileLayout.hMinor)
+        LittleEndian.put32(UInt32(options.headerSize), into: &out, at: ModelFileLayout.hHeaderSize)
+        LittleEndian.put64(UInt64(fileSize), into: &out, at: ModelFileLayout.hFileSize)
+        LittleEndian.put64(UInt64(tableOffset), into: &out, at: ModelFileLayout.hTableOffset)
+        LittleEndian.put32(UInt32(sections.count), into: &out, at: ModelFileLayout.hSectionCount)
+        LittleEndian.put32(UInt32(options.entrySize), into: &out, at: ModelFileLayout.hEntrySize)
         seal(&out)  // the file size, every section CRC, the table CRC and the header CRC
         return out
     }
@@ -89,10 +89,10 @@ enum ModelFileWriter {
     static func seal(_ out: inout [UInt8]) {
         let n = out.count
         guard n >= ModelFileLayout.minHeaderSize else { return }
-        LE.put64(UInt64(n), into: &out, at: ModelFileLayout.hFileSize)
+        LittleEndian.put64(UInt64(n), into: &out, at: ModelFileLayout.hFileSize)
         let (hs, tableOffset, count, entrySize) = out.withUnsafeBytes { b in
-            (Int(LE.u32(b, ModelFileLayout.hHeaderSize)), LE.u64(b, ModelFileLayout.hTableOffset),
-             Int(LE.u32(b, ModelFileLayout.hSectionCount)), Int(LE.u32(b, ModelFileLayout.hEntrySize)))
+            (Int(LittleEndian.u32(b, ModelFileLayout.hHeaderSize)), LittleEndian.u64(b, ModelFileLayout.hTableOffset),
+             Int(LittleEndian.u32(b, ModelFileLayout.hSectionCount)), Int(LittleEndian.u32(b, ModelFileLayout.hEntrySize)))
         }
         if entrySize >= ModelFileLayout.minEntrySize, entrySize <= ModelFileLayout.maxEntrySize,
            count <= ModelFileLayout.maxSectionCount, tableOffset <= UInt64(n),
@@ -100,17 +100,17 @@ enum ModelFileWriter {
             let t = Int(tableOffset)
             for i in 0..<count {
                 let e = t + i * entrySize
-                let (off, len) = out.withUnsafeBytes { b in (LE.u64(b, e + ModelFileLayout.eOffset), LE.u64(b, e + ModelFileLayout.eLength)) }
+                let (off, len) = out.withUnsafeBytes { b in (LittleEndian.u64(b, e + ModelFileLayout.eOffset), LittleEndian.u64(b, e + ModelFileLayout.eLength)) }
                 guard off <= UInt64(n), len <= UInt64(n) - off else { continue }
                 let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Int(off)..<Int(off + len)])) }
-                LE.put32(crc, into: &out, at: e + ModelFileLayout.eCRC)
+                LittleEndian.put32(crc, into: &out, at: e + ModelFileLayout.eCRC)
             }
             let tcrc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[t..<(t + count * entrySize)])) }
-            LE.put32(tcrc, into: &out, at: ModelFileLayout.hTableCRC)
+            LittleEndian.put32(tcrc, into: &out, at: ModelFileLayout.hTableCRC)
         }
         if hs >= ModelFileLayout.minHeaderSize, hs <= n {
             let h = out.withUnsafeBytes { ModelFileLayout.headerCRC($0, headerSize: hs) }
-            LE.put32(h, into: &out, at: ModelFileLayout.hHeaderCRC)
+            LittleEndian.put32(h, into: &out, at: ModelFileLayout.hHeaderCRC)
         }
     }
 }

@@ -1,5 +1,10 @@
 /// A plain-text table whose columns size themselves to their widest cell: the one way the tools
 /// print aligned tables.
+///
+/// Kept instead of ordo-one/TextTable 0.0.2 (checked): that package lays tables out from key paths
+/// of row values through Foundation formatters and has no full-width section rows, which the model
+/// report uses (`addSection`) between trunk and exit layers; it would add a dependency to replace
+/// 40 lines without removing any code here.
 public struct TextTable: Sendable {
     /// How a column's cells line up.
     public enum Alignment: Sendable { case left, right }
