@@ -51,16 +51,16 @@ let package = Package(
         // Kernel micro-benchmark: GFLOP/s per ISA against the FMA peak measured in the same run (release builds).
         .executableTarget(name: "edgewise-kernel-bench", dependencies: ["EdgewiseCore", "CEdgewiseKernels"],
                           path: "Benchmarks/KernelBench"),
-        // Test-only: locating the shared reference data (imported by test targets only).
+        // Test-only: locating the shared reference data (EDGEWISE_REQUIRE_SHARED), isReleaseBuild; imported by test targets only.
         .target(name: "EdgewiseTesting", path: "Sources/EdgewiseTesting"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
-        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
+        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseTesting", "EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
         // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
-        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
+        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTesting", "EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
     ]

@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import EdgewiseCore
 import Foundation
 import Testing
