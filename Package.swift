@@ -100,7 +100,7 @@ let package = Package(
         // Kernel micro-benchmark: GFLOP/s per ISA against the FMA peak measured in the same run (release builds).
         .executableTarget(name: "edgewise-kernel-bench", dependencies: ["EdgewiseCore", "CEdgewiseKernels"],
                           path: "Benchmarks/KernelBench"),
-        // Test-only: locating the shared reference data (imported by test targets only).
+        // Test-only: locating the shared reference data (EDGEWISE_REQUIRE_SHARED), isReleaseBuild; imported by test targets only.
         .target(name: "EdgewiseTesting", path: "Sources/EdgewiseTesting"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
@@ -108,13 +108,13 @@ let package = Package(
         .target(name: "CALSAFaults", path: "Tests/Support/CALSAFaults"),
         // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
         .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
-        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
+        .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseTesting", "EdgewiseCore", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests",
                     exclude: ["Fixtures"]),  // Fixtures/litert-int8: LiteRT reference CRCs (Scripts/litert-int8-fixtures.py)
         // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
-        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
+        .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTesting", "EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),

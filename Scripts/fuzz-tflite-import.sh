@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzes the TFLite importer (and the .npy reader) with libFuzzer + AddressSanitizer.
+# Fuzzes the TFLite importer (and the .npy reader) with libFuzzer + AddressSanitizer; models that import
+# go on through validation, Executor.init (arena capped at 64 MiB) and one run through every exit
+# (Fuzz/Common/ExerciseGraph.swift). UBSan covers the C kernels through clang (swiftc has no
+# -sanitize=undefined on Linux; Swift code traps on overflow itself).
 #
 #   Scripts/fuzz-tflite-import.sh [SECONDS]      (default 60)
 #
 # Builds Fuzz/TFLiteImportFuzzer in its own scratch folder (.build-fuzz-tflite, git-ignored) through a
 # wrapper package generated there, so the normal `swift build` is untouched. The seed corpus is the
-# ML-zoo .tflite files and the KWS .npy fixtures, copied at run time to Fuzz/corpus-work/tflite
-# (git-ignored, never committed). Shared models: $EDGEWISE_SHARED, else ../shared beside the package.
+# committed Fuzz/corpus/tflite (small models written by the test FlatBuffer builder, see
+# Scripts/make-fuzz-seeds.sh) plus, when present, the ML-zoo .tflite files and the KWS .npy fixtures,
+# copied at run time to Fuzz/corpus-work/tflite (git-ignored, never committed). Shared models: $EDGEWISE_SHARED, else ../shared beside the package.
 # Crash inputs land in Fuzz/corpus-work/tflite-artifacts/.
 set -euo pipefail
 SECONDS_TO_RUN="${1:-60}"
@@ -21,7 +25,7 @@ ARTIFACTS="$ROOT/Fuzz/corpus-work/tflite-artifacts"
 # targets and get the sanitizer and coverage flags; as a path dependency they would not be instrumented.
 rm -rf "$WRAP"
 mkdir -p "$WRAP/Sources/TFLiteImportFuzzer" "$CORPUS" "$ARTIFACTS"
-cp "$ROOT/Fuzz/TFLiteImportFuzzer/TFLiteImportFuzzer.swift" "$WRAP/Sources/TFLiteImportFuzzer/"
+cp "$ROOT/Fuzz/TFLiteImportFuzzer/TFLiteImportFuzzer.swift" "$ROOT/Fuzz/Common/ExerciseGraph.swift" "$WRAP/Sources/TFLiteImportFuzzer/"
 for t in CEdgewiseKernels EdgewiseCore EdgewiseModel EdgewiseInterop; do
     ln -s "$ROOT/Sources/$t" "$WRAP/Sources/$t"
 done
@@ -45,7 +49,8 @@ echo "building the fuzzer (release, -sanitize=fuzzer,address) in $SCRATCH ..."
 # Swift code gets coverage only from swiftc's own -sanitize=fuzzer (SwiftPM's --sanitize=fuzzer left the
 # Swift modules uninstrumented here: libFuzzer saw no coverage); lld links it (gold fails on this link).
 BUILD=(swift build --package-path "$WRAP" --scratch-path "$SCRATCH/build" -c release --product TFLiteImportFuzzer
-       -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld)
+       -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address,undefined -Xcc -fno-sanitize-recover=undefined
+       -Xswiftc -use-ld=lld)
 "${BUILD[@]}"
 BIN="$("${BUILD[@]}" --show-bin-path)/TFLiteImportFuzzer"
 
@@ -59,5 +64,5 @@ fi
 
 echo "fuzzing for ${SECONDS_TO_RUN}s with corpus $CORPUS ..."
 # -max_len covers the DS-CNN files; the 4 MB MobileNet seed is read but only its first max_len bytes mutate.
-"$BIN" "$CORPUS" -max_total_time="$SECONDS_TO_RUN" -max_len=600000 -rss_limit_mb=4096 -timeout=20 \
+"$BIN" "$CORPUS" "$ROOT/Fuzz/corpus/tflite" -max_total_time="$SECONDS_TO_RUN" -max_len=600000 -rss_limit_mb=4096 -timeout=20 \
     -artifact_prefix="$ARTIFACTS/" -print_final_stats=1

@@ -10,7 +10,8 @@ import EdgewiseCore
 @_spi(Fuzzing) import EdgewiseModel
 
 /// Decodes `bytes` as given (exercising the header and checksum checks) and with its checksums
-/// recomputed (so mutations reach the section, JSON, constant and graph checks). Whatever decodes must
+/// recomputed (so mutations reach the section, JSON, constant and graph checks). Whatever decodes is
+/// compiled into an executor and run through every exit (`exerciseExecutor`, Fuzz/Common), and must
 /// encode again and decode to the same bytes; anything else is a bug and traps.
 ///
 /// An input starting with `{` is also decoded as the structure JSON of a file whose weights section is
@@ -20,6 +21,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     if bytes.first == UInt8(ascii: "{") { inputs.append(ModelFile.wrapping(structureJSON: bytes, weights: fuzzWeights)) }
     for input in inputs {
         guard let model = try? ModelFile.decode(input, name: "fuzz-input") else { continue }
+        exerciseExecutor(model.graph)
         let encoded: [UInt8]
         do { encoded = try ModelFile.encode(model) } catch { fatalError("decoded model does not encode: \(error)") }
         do {

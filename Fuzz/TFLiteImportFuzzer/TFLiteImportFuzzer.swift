@@ -2,7 +2,8 @@
 // only by Scripts/fuzz-tflite-import.sh in its own scratch folder with swiftc's -sanitize=fuzzer,address.
 //
 // Contract checked: any input either throws (TFLiteImportError / NPYError) or, for TFLite, yields a
-// graph that passes validate(). A crash, trap, sanitizer report or timeout is a bug.
+// graph that passes validate(), compiles into an executor (64 MiB arena cap) or is refused with an
+// error, and runs through every exit (`exerciseExecutor`, Fuzz/Common/ExerciseGraph.swift). A crash, trap, sanitizer report or timeout is a bug.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     do {
         let model = try TFLiteImporter.importModel(bytes: bytes, name: "fuzz.tflite")
         do { try model.graph.validate() } catch { fatalError("imported graph does not validate: \(error)") }
+        exerciseExecutor(model.graph)
     } catch is TFLiteImportError {
         // Rejected cleanly.
     } catch {

@@ -29,8 +29,11 @@ static int ew_probe_isa(void) {
   return EW_ISA_GENERIC;
 }
 
+static int cached = -1; // the probed level, or -1 before the first call; accessed only through __atomic builtins
+
+void ew_cpu_best_isa_forget(void) { __atomic_store_n(&cached, -1, __ATOMIC_RELEASE); }
+
 ew_isa ew_cpu_best_isa(void) {
-  static int cached = -1; // accessed only through __atomic builtins
   int v = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
   if (v < 0) {
     v = ew_probe_isa();

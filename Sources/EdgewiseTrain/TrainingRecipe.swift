@@ -141,7 +141,7 @@ public struct AugmentationSpec: Codable, Equatable, Sendable {
     }
 
     /// The augmentation as a hook for ``BatchLoader``.
-    public var hook: Augmentation {
+    public var hook: FeatureAugmentation {
         let s = self
         return { x, rng in
             if s.maxShift > 0 {

@@ -210,7 +210,7 @@ public final class TrainingSession {
             if kernels == .reference || a.depthMultiplier != 1 {
                 ReferenceKernels.depthwiseConv2d(r(ins[0]), xs, weights: r(ins[1]), shape(ins[1]), bias: bias, plain, into: z, ys)
             } else {
-                FastKernels.depthwiseForward(x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), bias: bias, a, z: z, ys)
+                GEMMPathKernels.depthwiseForward(x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), bias: bias, a, z: z, ys)
             }
             finishActivation(i, a.activation)
         case .dense(let act):
@@ -222,7 +222,7 @@ public final class TrainingSession {
                 let k = ws[0], n = ws[1], m = xs.elementCount / k
                 gemm(kernels, transA: false, transB: false, m: m, n: n, k: k, a: r(ins[0]).baseAddress!, lda: k,
                      b: r(ins[1]).baseAddress!, ldb: n, beta: 0, c: z.baseAddress!, ldc: n)
-                if let bias { FastKernels.addBias(bias, rows: m, into: z) }
+                if let bias { GEMMPathKernels.addBias(bias, rows: m, into: z) }
             }
             finishActivation(i, act)
         case .batchNorm(let eps):
@@ -353,7 +353,7 @@ public final class TrainingSession {
             if kernels == .reference || a.depthMultiplier != 1 {
                 BackwardKernels.depthwiseConv2dBackward(x: r(ins[0]), xs, weights: r(ins[1]), shape(ins[1]), dz: dz, ys, a, dx: dx, dw: dw, db: db)
             } else {
-                FastKernels.depthwiseBackward(x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), a, dz: dz, ys, dx: dx, dw: dw, db: db)
+                GEMMPathKernels.depthwiseBackward(x: r(ins[0]), xs, w: r(ins[1]), shape(ins[1]), a, dz: dz, ys, dx: dx, dw: dw, db: db)
             }
         case .dense(let act):
             let dz = preActivationGradient(i, act)
@@ -363,7 +363,7 @@ public final class TrainingSession {
                 BackwardKernels.denseBackward(x: r(ins[0]), weights: r(ins[1]), ws, dz: dz, dx: dx, dw: dw, db: db)
             } else {
                 let k = ws[0], n = ws[1], m = xs.elementCount / k
-                if let db { FastKernels.columnSums(dz, rows: m, into: db) }
+                if let db { GEMMPathKernels.columnSums(dz, rows: m, into: db) }
                 if let dw {
                     gemm(kernels, transA: true, transB: false, m: k, n: n, k: m, a: r(ins[0]).baseAddress!, lda: k,
                          b: dz.baseAddress!, ldb: n, beta: 1, c: dw.baseAddress!, ldc: n)
@@ -444,12 +444,12 @@ public final class TrainingSession {
         } else {
             if columns[i] == nil || columns[i]!.count != m * kdim { columns[i] = FloatBuffer(count: m * kdim) }
             let col = columns[i]!.base
-            FastKernels.im2col(x, xs, ws, a, ys, into: col)
+            GEMMPathKernels.im2col(x, xs, ws, a, ys, into: col)
             lhs = UnsafePointer(col)
         }
         gemm(kernels, transA: false, transB: false, m: m, n: cout, k: kdim, a: lhs, lda: kdim, b: w.baseAddress!, ldb: cout,
              beta: 0, c: z.baseAddress!, ldc: cout)
-        if let bias { FastKernels.addBias(bias, rows: m, into: z) }
+        if let bias { GEMMPathKernels.addBias(bias, rows: m, into: z) }
     }
 
     private func fastConvBackward(_ i: Int, x: UnsafeBufferPointer<Float>, _ xs: Shape, w: UnsafeBufferPointer<Float>, _ ws: Shape,
@@ -458,7 +458,7 @@ public final class TrainingSession {
                                   db: UnsafeMutableBufferPointer<Float>?) {
         let cout = ws[3], cin = ws[2], kdim = ws[0] * ws[1] * cin, m = ys.elementCount / cout
         let pointwise = isPointwise(ws, a)
-        if let db { FastKernels.columnSums(dz, rows: m, into: db) }
+        if let db { GEMMPathKernels.columnSums(dz, rows: m, into: db) }
         if let dw {
             let lhs: UnsafePointer<Float>
             if pointwise { lhs = x.baseAddress! } else { lhs = UnsafePointer(columns[i]!.base) }  // im2col of the forward pass
@@ -473,7 +473,7 @@ public final class TrainingSession {
                 let dcol = scratch.get(1, m * kdim)
                 gemm(kernels, transA: false, transB: true, m: m, n: kdim, k: cout, a: dz.baseAddress!, lda: cout,
                      b: w.baseAddress!, ldb: cout, beta: 0, c: dcol, ldc: kdim)
-                FastKernels.col2imAdd(UnsafePointer(dcol), xs, ws, a, ys, into: dx)
+                GEMMPathKernels.col2imAdd(UnsafePointer(dcol), xs, ws, a, ys, into: dx)
             }
         }
     }
@@ -495,7 +495,7 @@ public final class TrainingSession {
             let xb = x + b * td
             for (dst, j) in [(q, 0), (k, 1), (v, 2)] {
                 gemm(kernels, transA: false, transB: false, m: t, n: d, k: d, a: xb, lda: d, b: wts[j], ldb: d, beta: 0, c: dst + b * td, ldc: d)
-                FastKernels.addBias(bs[j], rows: t, into: UnsafeMutableBufferPointer(start: dst + b * td, count: td))
+                GEMMPathKernels.addBias(bs[j], rows: t, into: UnsafeMutableBufferPointer(start: dst + b * td, count: td))
             }
             for h in 0..<heads {
                 let off = b * td + h * hd, p = probs + (b * heads + h) * t * t
@@ -506,7 +506,7 @@ public final class TrainingSession {
                 gemm(kernels, transA: false, transB: false, m: t, n: hd, k: t, a: p, lda: t, b: v + off, ldb: d, beta: 0, c: ctx + off, ldc: d)
             }
             gemm(kernels, transA: false, transB: false, m: t, n: d, k: d, a: ctx + b * td, lda: d, b: wts[3], ldb: d, beta: 0, c: y + b * td, ldc: d)
-            FastKernels.addBias(bs[3], rows: t, into: UnsafeMutableBufferPointer(start: y + b * td, count: td))
+            GEMMPathKernels.addBias(bs[3], rows: t, into: UnsafeMutableBufferPointer(start: y + b * td, count: td))
         }
     }
 
@@ -525,7 +525,7 @@ public final class TrainingSession {
         let dp = scratch.get(6, t * t)
         for b in 0..<n {
             let xb = x + b * td, dyb = dy + b * td
-            if let dbo = dbs[3] { FastKernels.columnSums(UnsafeBufferPointer(start: dyb, count: td), rows: t, into: dbo) }
+            if let dbo = dbs[3] { GEMMPathKernels.columnSums(UnsafeBufferPointer(start: dyb, count: td), rows: t, into: dbo) }
             if let dwo = dws[3] {
                 gemm(kernels, transA: true, transB: false, m: d, n: d, k: t, a: ctx + b * td, lda: d, b: dyb, ldb: d, beta: 1, c: dwo.baseAddress!, ldc: d)
             }
@@ -548,7 +548,7 @@ public final class TrainingSession {
                 if let dw = dws[j] {
                     gemm(kernels, transA: true, transB: false, m: d, n: d, k: t, a: xb, lda: d, b: dm, ldb: d, beta: 1, c: dw.baseAddress!, ldc: d)
                 }
-                if let dbias = dbs[j] { FastKernels.columnSums(UnsafeBufferPointer(start: dm, count: td), rows: t, into: dbias) }
+                if let dbias = dbs[j] { GEMMPathKernels.columnSums(UnsafeBufferPointer(start: dm, count: td), rows: t, into: dbias) }
                 if let dx {
                     gemm(kernels, transA: false, transB: true, m: t, n: d, k: d, a: dm, lda: d, b: wts[j], ldb: d, beta: 1, c: dx.baseAddress! + b * td, ldc: d)
                 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Finite-difference checks of every operator's backward pass (input and every parameter), on
 /// random shapes drawn from each test's seed, for the reference kernels and the GEMM paths.
-/// Bound: relative error < 1e-2 (see ``GradientCheck``).
+/// Bound: relative error < 1e-3 at every coordinate of these small tensors (see ``GradientCheck``).
 @Suite struct OperatorGradientTests {
     static let seeds: [UInt64] = [1, 2, 3]
 
@@ -74,8 +74,8 @@ import Testing
         let xs: Shape = [Int.random(in: 2...4, using: &rng), Int.random(in: 1...4, using: &rng), Int.random(in: 1...3, using: &rng)]
         let g = try Self.batchNormGraph(xs, &rng)
         // Batch statistics over a handful of rows are strongly curved: a smaller step keeps the
-        // truncation error of the central difference well under the bound.
-        try GradientCheck.expectCorrect(g, kernels: .reference, seed: seed, training: true, eps: 3e-3, "batch norm (training) \(xs)")
+        // truncation error well under the bound (Richardson extrapolation removes the h² term).
+        try GradientCheck.expectCorrect(g, kernels: .reference, seed: seed, training: true, eps: 1e-2, "batch norm (training) \(xs)")
     }
 
     @Test(arguments: seeds)
@@ -94,7 +94,7 @@ import Testing
         let pool: [Float] = [-7, -4, -3.5, -2.5, -1, -0.4, -0.1, 0.1, 0.3, 0.8, 2, 2.9, 3.2, 5, 5.8, 6.3, 8]
         let x = (0..<xs.elementCount).map { _ in pool.randomElement(using: &rng)! + rng.uniform(-0.04...0.04) }
         let g = try singleOpGraph(xs) { b, x in try b.node(.activation(act), x) }
-        try GradientCheck.expectCorrect(g, kernels: .reference, seed: 11, input: x, "activation \(act)")
+        try GradientCheck.expectCorrect(g, kernels: .reference, seed: 11, input: x, eps: 1e-2, "activation \(act)")
     }
 
     /// Inputs whose values are distinct by at least 0.05, so a max never changes under ±eps.
@@ -109,7 +109,7 @@ import Testing
         let a = PoolAttributes(window: .init(2, Int.random(in: 2...3, using: &rng)), stride: .init(Int.random(in: 1...2, using: &rng), 2),
                                padding: .init(top: 0, bottom: 1, left: 1, right: 0))
         let g = try singleOpGraph(xs) { b, x in try b.node(.maxPool2d(a), x) }
-        try GradientCheck.expectCorrect(g, kernels: .reference, seed: seed, input: Self.distinctInput(xs.elementCount, &rng), "max pool \(xs)")
+        try GradientCheck.expectCorrect(g, kernels: .reference, seed: seed, input: Self.distinctInput(xs.elementCount, &rng), eps: 1e-2, "max pool \(xs)")
     }
 
     @Test(arguments: seeds)

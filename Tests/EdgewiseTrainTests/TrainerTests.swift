@@ -1,4 +1,5 @@
 import EdgewiseArchitectures
+import EdgewiseTesting
 import EdgewiseCore
 import Foundation
 import Testing

@@ -65,6 +65,9 @@ size_t ew_conv2d_f32_scratch_bytes(const ew_conv_params *p);
 /// The best ISA this CPU supports (probed once), capped by the environment variable EDGEWISE_MAX_ISA
 /// (generic|avx2|avx512) when set.
 ew_isa ew_cpu_best_isa(void);
+/// Tests only: forgets the cached probe so that the next ew_cpu_best_isa call is a first call again (to
+/// test concurrent first calls). Safe at any time: the probe is idempotent.
+void ew_cpu_best_isa_forget(void);
 
 /// The table for `isa`, or NULL when this CPU (or this build's architecture) cannot run it.
 const ew_kernel_table *ew_kernel_table_for(ew_isa isa);

@@ -2,6 +2,11 @@ import CEdgewiseKernels
 import Dispatch
 
 /// Latency percentiles of one measured configuration, in microseconds.
+///
+/// Exact nearest-rank percentiles of the sorted samples, not HdrHistogram (hdrhistogram-swift): a
+/// benchmark keeps a few thousand samples anyway (`--peer-json` prints them all), sorting them is exact
+/// and cheap, and a histogram would only approximate the same numbers to its bucket precision;
+/// HdrHistogram pays off for unbounded streams in fixed memory, which this is not.
 public struct LatencySummary: Sendable, Codable {
     public var name: String
     public var samples: Int

@@ -40,7 +40,7 @@ struct ConvCase: CustomStringConvertible {
     }
 
     /// Runs `isa`'s kernel and the reference; returns a failure description or nil.
-    func run(_ isa: ew_isa, _ rng: inout SplitMix64) -> String? {
+    func run(_ isa: ew_isa, _ rng: inout SeededGenerator) -> String? {
         let table = CKernelTables.table(isa)
         let x = GuardedBuffer(count: xShape.elementCount), w = GuardedBuffer(count: wShape.elementCount)
         x.randomize(&rng)
@@ -108,7 +108,7 @@ struct ConvCase: CustomStringConvertible {
 enum ConvCases {
     static let activations: [Activation] = [.none, .relu, .relu6]
 
-    static func randomAttributes(_ rng: inout SplitMix64, maxStride: Int = 3, multiplier: Int = 1) -> ConvAttributes {
+    static func randomAttributes(_ rng: inout SeededGenerator, maxStride: Int = 3, multiplier: Int = 1) -> ConvAttributes {
         ConvAttributes(stride: Size2D(rng.int(1...maxStride), rng.int(1...maxStride)),
                        dilation: Size2D(rng.int(1...2), rng.int(1...2)),
                        padding: Padding(top: rng.int(0...2), bottom: rng.int(0...2),
@@ -120,7 +120,7 @@ enum ConvCases {
     /// some 1-D) plus fixed edge cases: the 1x1 GEMM fast path, 1x1 with padding/stride (not the fast path), SAME
     /// padding, the DS-CNN first layer.
     static func conv2d(seed: UInt64) -> [ConvCase] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var out: [ConvCase] = []
         while out.count < 48 {
             let oneD = out.count % 6 == 0
@@ -157,7 +157,7 @@ enum ConvCases {
     /// Random depthwise geometries: channels not multiples of 8/16 (and some that are), multiplier 1..3, kernels
     /// 1..5 with 3x3 over-represented (its register path), strides, dilation, asymmetric padding, batches, 1-D.
     static func depthwise(seed: UInt64) -> [ConvCase] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var out: [ConvCase] = []
         while out.count < 60 {
             let oneD = out.count % 7 == 0
@@ -190,7 +190,7 @@ enum ConvCases {
     }
 
     static func check(_ cases: [ConvCase], _ isa: ew_isa, seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for c in cases {
             let failure = c.run(isa, &rng)
             #expect(failure == nil, "\(CKernelTables.name(isa)) \(c): \(failure ?? "")")

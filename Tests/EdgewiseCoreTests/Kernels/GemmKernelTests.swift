@@ -25,8 +25,8 @@ struct GemmKernelTests {
     /// Each dimension sweeps its whole list (the other two drawn at random), then random combinations, then the
     /// DS-CNN shapes. Strides are sometimes larger than the logical widths; bias and clamp vary.
     static func cases(seed: UInt64) -> [Case] {
-        var rng = SplitMix64(seed: seed)
-        func make(_ m: Int, _ n: Int, _ k: Int, _ rng: inout SplitMix64) -> Case {
+        var rng = SeededGenerator(seed: seed)
+        func make(_ m: Int, _ n: Int, _ k: Int, _ rng: inout SeededGenerator) -> Case {
             Case(m: m, n: n, k: k, padA: rng.pick([0, 0, 1, 3, 16]), padB: rng.pick([0, 0, 1, 5, 16]),
                  padC: rng.pick([0, 0, 2, 7]), bias: rng.bool(), activation: rng.pick(activations))
         }
@@ -58,7 +58,7 @@ struct GemmKernelTests {
     @discardableResult
     static func check(_ isa: ew_isa, seed: UInt64 = 0x6E_6D_6D) -> Int {
         let gemm = CKernelTables.table(isa).gemm_f32!
-        var rng = SplitMix64(seed: seed ^ 0xA5A5)
+        var rng = SeededGenerator(seed: seed ^ 0xA5A5)
         let all = cases(seed: seed)
         for c in all {
             let lda = c.k + c.padA, ldb = c.n + c.padB, ldc = c.n + c.padC

@@ -1,6 +1,7 @@
 // The ISA probe and the function tables.
 import CEdgewiseKernels
 @testable import EdgewiseCore
+import Foundation
 import Testing
 
 @Suite("kernel tables and ISA dispatch")
@@ -22,15 +23,37 @@ struct KernelTableTests {
         #expect(ew_kernel_table_for(ew_isa(rawValue: UInt32.max)) == nil)
     }
 
+    /// Real first calls, concurrently: the cache is forgotten, then threads released together by a
+    /// barrier all make the first call at once; 200 rounds. Every call must return the same level.
     @Test("the probe agrees with itself across concurrent first calls")
-    func probeIsStable() async {
-        let first = ew_cpu_best_isa()
-        let seen = await withTaskGroup(of: UInt32.self) { group in
-            for _ in 0..<8 { group.addTask { ew_cpu_best_isa().rawValue } }
-            var all: Set<UInt32> = []
-            for await v in group { all.insert(v) }
-            return all
+    func probeIsStable() {
+        let expected = ew_cpu_best_isa().rawValue
+        let threads = 4
+        final class Round: @unchecked Sendable {
+            let lock = NSCondition()
+            var arrived = 0
+            var results: [UInt32] = []
         }
-        #expect(seen == [first.rawValue])
+        for _ in 0..<200 {
+            ew_cpu_best_isa_forget()
+            let round = Round()
+            let done = DispatchSemaphore(value: 0)
+            // Dedicated threads (not a pool that could run the iterations one after another and deadlock the barrier).
+            for _ in 0..<threads {
+                Thread {
+                    // Barrier: nobody probes until every thread has arrived.
+                    round.lock.lock()
+                    round.arrived += 1
+                    if round.arrived == threads { round.lock.broadcast() } else { while round.arrived < threads { round.lock.wait() } }
+                    round.lock.unlock()
+                    let v = ew_cpu_best_isa().rawValue
+                    round.lock.lock(); round.results.append(v); round.lock.unlock()
+                    done.signal()
+                }.start()
+            }
+            for _ in 0..<threads { done.wait() }
+            #expect(round.results == [UInt32](repeating: expected, count: threads))
+            if round.results != [UInt32](repeating: expected, count: threads) { return }
+        }
     }
 }

@@ -5,7 +5,6 @@ import CEdgewiseKernels
 import Testing
 
 /// Tests draw shapes and data from the project's one seeded generator.
-typealias SplitMix64 = SeededGenerator
 
 extension SeededGenerator {
     /// A float in [-1, 1].
@@ -62,7 +61,7 @@ final class GuardedBuffer {
     var ro: UnsafePointer<Float> { UnsafePointer(base) }
     var buffer: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: ro, count: count) }
     var mutableBuffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base, count: count) }
-    func randomize(_ rng: inout SplitMix64) { for i in 0..<count { base[i] = rng.unit() } }
+    func randomize(_ rng: inout SeededGenerator) { for i in 0..<count { base[i] = rng.unit() } }
     /// The guard zone still holds the sentinel.
     var guardIntact: Bool { (count..<(count + Self.guardCount)).allSatisfy { base[$0] == Self.sentinel } }
 }

@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import Testing
 @testable import EdgewiseCore
 
@@ -20,8 +21,3 @@ func runAllExits(_ graph: Graph, _ input: [Float], isa: KernelISA, threads: Int 
 /// The optimised kernel families this CPU can run (never `.reference`).
 let optimisedISAs = KernelISA.allCases.filter { $0 != .reference && $0.isAvailable }
 
-#if DEBUG
-let isReleaseBuild = false
-#else
-let isReleaseBuild = true
-#endif

@@ -1,12 +1,8 @@
+import EdgewiseTesting
 import EdgewiseCore
 import Foundation
 @testable import EdgewiseTrain
 
-#if DEBUG
-let isReleaseBuild = false
-#else
-let isReleaseBuild = true
-#endif
 
 /// The synthetic multi-exit task used across tests: 5 waveform classes, 128 samples, a DS-CNN with
 /// 16 channels, 3 blocks and an early exit after block 1.

@@ -26,7 +26,7 @@ public enum Sampling: String, Codable, Sendable {
 
 /// Applied to each training sample's features after loading, with a generator seeded from
 /// (run seed, epoch, position), so augmentation repeats exactly on resume and on any thread.
-public typealias Augmentation = @Sendable (_ features: inout [Float], _ rng: inout SeededGenerator) -> Void
+public typealias FeatureAugmentation = @Sendable (_ features: inout [Float], _ rng: inout SeededGenerator) -> Void
 
 /// One batch: `batchSize × featureCount` features, labels, and soft targets when samples have them.
 public struct Batch: Sendable {
@@ -43,11 +43,11 @@ public struct BatchLoader: Sendable {
     public let batchSize: Int
     public let sampling: Sampling
     public let seed: UInt64
-    public let augmentation: Augmentation?
+    public let augmentation: FeatureAugmentation?
     /// Class per sample, for balanced sampling.
     private let byClass: [[Int]]
 
-    public init(dataset: any Dataset, batchSize: Int, sampling: Sampling = .shuffled, seed: UInt64, augmentation: Augmentation? = nil) throws {
+    public init(dataset: any Dataset, batchSize: Int, sampling: Sampling = .shuffled, seed: UInt64, augmentation: FeatureAugmentation? = nil) throws {
         guard batchSize >= 1 else { throw TrainingError.invalidArgument("batch size must be ≥ 1") }
         guard dataset.count >= batchSize else {
             throw TrainingError.invalidArgument("the dataset has \(dataset.count) samples, fewer than one batch of \(batchSize)")

@@ -2,7 +2,7 @@ import EdgewiseCore
 
 /// The helpers of the GEMM paths: im2col/col2im, bias rows and column sums, and a depthwise
 /// convolution vectorised across channels (multiplier 1). Checked against ``BackwardKernels``.
-enum FastKernels {
+enum GEMMPathKernels {
 
     /// Rows `[N·OH·OW, KH·KW·Cin]` of receptive fields (zeros for padding).
     ///
