@@ -34,7 +34,7 @@ struct ImportCommand: ParsableCommand {
         let quantised = g.values.filter { $0.quant != nil }.count
         print("imported \(input) → \(output): \(g.nodesInExecutionOrder.count) nodes, \(g.totalMACs) MACs, \(g.constants.count) constants, \(quantised) quantised tensors, \(model.labels.count) labels")
         if g.values.contains(where: { $0.dtype != .float32 }) {
-            print("note: the model is quantised; `edgewise info` shows its parameters. Int8 execution arrives with the compression work.")
+            print("note: the model is quantised; `edgewise info` shows its parameters. `edgewise bench` and `edgewise run` execute int8 models with TFLite's integer arithmetic.")
         }
     }
 }

@@ -123,6 +123,20 @@ public struct NPYFile: Sendable {
     }
 
     /// The elements as `Float` (dtype must be float32).
+    /// A version-1.0 .npy file (C order, little endian) holding `data` as `dtype` with `shape`.
+    public static func encode(dtype: DType, shape: [Int], data: [UInt8]) -> [UInt8] {
+        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': (\(dims)), }"
+        // magic (6) + version (2) + length (2) + header + "\n", padded to a multiple of 64.
+        let total = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+        var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        let n = UInt16(header.utf8.count)
+        out += [UInt8(n & 0xFF), UInt8(n >> 8)]
+        out += Array(header.utf8)
+        return out + data
+    }
+
     public func floats() throws -> [Float] {
         guard dtype == .float32 else { throw NPYError.unsupported(file: "<npy>", detail: "floats() on a \(dtype.rawValue) array") }
         return (0..<elementCount).map { i in

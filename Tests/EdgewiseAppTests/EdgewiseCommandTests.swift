@@ -114,8 +114,20 @@ struct EdgewiseCommandTests {
         let int8 = Self.shared + "/models/ml-zoo/models/keyword_spotting/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_int8/ds_cnn_s_quantized.tflite"
         let info = try Self.run(["info", int8])
         #expect(info.status == 0 && info.out.contains("s=1.0841935 z=100"))
-        let bench = try Self.run(["bench", int8])
-        #expect(bench.status != 0 && bench.err.contains("ds_cnn_s_quantized.tflite") && bench.err.contains("int8"))
+        // `edgewise run` writes the int8 outputs as stored: byte-equal to LiteRT's reference kernels.
+        let outPath = dir + "/s-int8-out.npy"
+        let run = try Self.run(["run", int8, "--inputs", Self.shared + "/models/fixtures/kws_frontend/expected/ds_cnn_s_int8_input_int8.npy", "-o", outPath])
+        #expect(run.status == 0)
+        let got = try Data(contentsOf: URL(fileURLWithPath: outPath))
+        let want = try Data(contentsOf: URL(fileURLWithPath: Self.shared + "/models/fixtures/kws_frontend/expected/ds_cnn_s_int8_output.npy"))
+        #expect(got.count > 132 && got.suffix(132) == want.suffix(132), "11 x 12 int8 outputs differ from LiteRT's")
+        // int8 files run (TFLite's integer arithmetic) and join peer-bench like the fp32 ones.
+        let bench = try Self.run(["bench", int8, "--peer-json", "--inputs", Self.shared + "/models/fixtures/kws_frontend/mfcc_tf_ops.npy",
+                                  "--iterations", "30", "--warmup", "5"])
+        #expect(bench.status == 0)
+        let int8Last = bench.out.split(separator: "\n").last.map(String.init) ?? ""
+        let int8Obj = try JSONSerialization.jsonObject(with: Data(int8Last.utf8)) as? [String: Any]
+        #expect((int8Obj?["median_us"] as? Double ?? 0) > 0)
     }
 }
 

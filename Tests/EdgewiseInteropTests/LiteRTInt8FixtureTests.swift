@@ -1,4 +1,6 @@
 import EdgewiseCore
+import EdgewiseTesting
+import CMallocCounter
 import Foundation
 import Testing
 @testable import EdgewiseInterop
@@ -38,6 +40,14 @@ struct LiteRTInt8Fixture: Decodable {
     }
 }
 
+extension Shared {
+    /// The four ML-zoo int8 models and the fixture inputs the LiteRT int8 fixtures were made from.
+    static let needsInt8Models = SharedData.needs(
+        "models/" + dsCnnSInt8, "models/" + dsCnnMInt8, "models/" + dsCnnLInt8, "models/" + mobileNetV2,
+        "models/fixtures/kws_frontend/mfcc_tf_ops.npy", "models/fixtures/kws_frontend/expected/ds_cnn_s_int8_input_int8.npy",
+        "models/fixtures/kws_frontend/expected/ds_cnn_m_int8_input_int8.npy", "models/fixtures/mobilenet_v2/inputs.npy")
+}
+
 /// zlib's CRC-32 (the fixtures' checksum).
 func crc32(_ bytes: [UInt8]) -> UInt32 {
     var table = [UInt32](repeating: 0, count: 256)
@@ -57,19 +67,18 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
 /// at every layer means every kernel was fed LiteRT's own input tensor and reproduced its output.
 /// With `EDGEWISE_LITERT_DUMP=DIR` (from `litert-int8-fixtures.py --dump DIR`) a mismatch also reports
 /// the LSB difference against the full tensor.
-@Suite("int8 reference kernels vs LiteRT BUILTIN_REF", Shared.needsModels)
+@Suite("int8 kernels vs LiteRT BUILTIN_REF", Shared.needsInt8Models)
 struct LiteRTInt8FixtureTests {
     struct Mismatch: CustomStringConvertible {
         var sample: Int, op: Int, name: String, detail: String
         var description: String { "sample \(sample), op #\(op) \(name): \(detail)" }
     }
 
-    /// Runs `key`'s model on every fixture row; returns the first mismatch per sample (empty when exact)
-    /// and how many operator outputs were compared.
-    static func compare(_ key: String, model: String) throws -> (mismatches: [Mismatch], compared: Int) {
+    /// Runs `key`'s model on every fixture row through `runner` (the Swift reference runner, or the
+    /// executor with one kernel family); returns the first mismatch per sample (empty when exact) and
+    /// how many operator outputs were compared.
+    static func compare(_ key: String, graph: Graph, run: ([UInt8]) throws -> (ValueID) -> [UInt8]?) throws -> (mismatches: [Mismatch], compared: Int) {
         let fixture = try LiteRTInt8Fixture.load(key)
-        let graph = try TFLiteImporter.importModel(path: Shared.path(model)).graph
-        let runner = Int8ReferenceRunner(graph: graph)
         // The Edgewise value holding TFLite operator i's output: the last node named "op<i>.…".
         var valueOfOp: [Int: ValueID] = [:]
         for (node, _, _) in graph.nodesInExecutionOrder {
@@ -78,13 +87,13 @@ struct LiteRTInt8FixtureTests {
                 valueOfOp[i] = node.output
             }
         }
-        let dump = ProcessInfo.processInfo.environment["EDGEWISE_LITERT_DUMP"].map { $0 + "/" + key }
+        let dump = ProcessInfo.processInfo.environment["EDGEWISE_LITERT_DUMP"].map { $0 + "/" + fixture.model }
         var mismatches: [Mismatch] = []
         var compared = 0
         for (s, input) in try fixture.inputRows().enumerated() {
-            let values = try runner.run(input: input)
+            let values = try run(input)
             for op in fixture.operators {
-                guard let v = valueOfOp[op.index], let got = values[v] else {
+                guard let v = valueOfOp[op.index], let got = values(v) else {
                     mismatches.append(Mismatch(sample: s, op: op.index, name: op.op, detail: "no Edgewise value for this operator"))
                     break
                 }
@@ -107,13 +116,63 @@ struct LiteRTInt8FixtureTests {
         return (mismatches, compared)
     }
 
-    @Test("0 LSB on every tensor", arguments: [
+    static let models = [
         ("ds_cnn_s_int8", Shared.dsCnnSInt8), ("ds_cnn_m_int8", Shared.dsCnnMInt8),
         ("ds_cnn_l_int8_2020", Shared.dsCnnLInt8), ("mobilenet_v2_int8", Shared.mobileNetV2),
-    ])
-    func exact(key: String, model: String) throws {
-        let r = try Self.compare(key, model: model)
+    ]
+
+    @Test("Swift reference runner: 0 LSB on every tensor", arguments: models)
+    func reference(key: String, model: String) throws {
+        let graph = try TFLiteImporter.importModel(path: Shared.path(model)).graph
+        let runner = Int8ReferenceRunner(graph: graph)
+        let r = try Self.compare(key, graph: graph) { input in
+            let values = try runner.run(input: input)
+            return { values[$0] }
+        }
         #expect(r.mismatches.isEmpty, "\(key): \(r.mismatches.map(\.description).joined(separator: "; "))")
         #expect(r.compared > 0)
     }
+
+    /// The executor with every kernel family this CPU runs (reference, generic, AVX2, AVX-512 with
+    /// VNNI), every intermediate kept (`keepIntermediates`) and compared.
+    @Test("executor, every kernel family: 0 LSB on every tensor", arguments: models)
+    func executor(key: String, model: String) throws {
+        let imported = try TFLiteImporter.importModel(path: Shared.path(model)).graph
+        for isa in KernelISA.allCases where isa.isAvailable {
+            let e = try Executor(graph: imported, options: .init(isa: isa, keepIntermediates: true))
+            let r = try Self.compare(key, graph: e.graph) { input in
+                if e.graph.values[e.graph.input].dtype == .int8 {
+                    e.quantizesInput = false
+                    e.rawInput.copyBytes(from: input)
+                } else {
+                    input.withUnsafeBytes { raw in
+                        for i in 0..<e.input.count { e.input[i] = raw.load(fromByteOffset: 4 * i, as: Float.self) }
+                    }
+                }
+                e.runToEnd()
+                return { e.valueBytes($0).map { Array($0) } }
+            }
+            #expect(r.mismatches.isEmpty, "\(key) with \(isa) (int8 family \(Int8KernelISA.matching(isa))): \(r.mismatches.map(\.description).joined(separator: "; "))")
+            #expect(r.compared > 0)
+        }
+    }
+
+    /// Release builds only (debug builds run unspecialised code that allocates).
+    @Test("int8 inference allocates nothing (DS-CNN-S, -L)", .enabled(if: int8ReleaseBuild),
+          arguments: [Shared.dsCnnSInt8, Shared.dsCnnLInt8])
+    func zeroAllocations(model: String) throws {
+        let e = try Executor(graph: try TFLiteImporter.importModel(path: Shared.path(model)).graph)
+        let row = try NPYFile(path: Shared.path("fixtures/kws_frontend/mfcc_tf_ops.npy")).floatRow(3)
+        _ = e.input.update(fromContentsOf: row)
+        e.runToEnd()
+        ew_malloc_counter_start()
+        for _ in 0..<20 { e.runToEnd() }
+        #expect(ew_malloc_counter_stop() == 0)
+    }
 }
+
+#if DEBUG
+private let int8ReleaseBuild = false
+#else
+private let int8ReleaseBuild = true
+#endif

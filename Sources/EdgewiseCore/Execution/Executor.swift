@@ -16,11 +16,15 @@ public struct ExecutionOptions: Sendable {
     /// The largest arena the executor will allocate; a model asking for more is refused at load (models
     /// can come from untrusted files).
     public var maxArenaBytes: Int
+    /// Give every value its own arena slot (``LinearArenaPlanner``) so that every intermediate tensor can
+    /// be read after a run with ``Executor/valueBytes(_:)`` (tensor-by-tensor comparison with another
+    /// runtime). Off by default: the greedy plan reuses memory.
+    public var keepIntermediates: Bool
 
     public init(isa: KernelISA? = nil, threads: Int = 1, parallelMACThreshold: Int = 1 << 20, finalizeGraph: Bool = true,
-                maxArenaBytes: Int = 2 << 30) {
+                maxArenaBytes: Int = 2 << 30, keepIntermediates: Bool = false) {
         self.isa = isa; self.threads = max(1, threads); self.parallelMACThreshold = parallelMACThreshold
-        self.finalizeGraph = finalizeGraph; self.maxArenaBytes = maxArenaBytes
+        self.finalizeGraph = finalizeGraph; self.maxArenaBytes = maxArenaBytes; self.keepIntermediates = keepIntermediates
     }
 }
 
@@ -29,8 +33,14 @@ public struct ExitOutput {
     /// Index of the exit in ``Graph/exits`` order.
     public let index: Int
     public let name: String
-    /// The exit's output values, inside the executor's arena.
+    /// The exit's output values as float32: inside the executor's arena, or, for an int8 output,
+    /// its dequantised copy (TFLite's `Dequantize`).
     public let values: UnsafeBufferPointer<Float>
+    /// The exit's output as stored in the arena (int8 for a quantised output, else the float values).
+    public let raw: UnsafeRawBufferPointer
+    /// The stored output's type (`float32` or `int8`) and quantisation.
+    public let dtype: DType
+    public let quant: QuantParams?
     /// Multiply-accumulates executed to reach this exit.
     public let cumulativeMACs: Int
     /// Whether this is the graph's last exit.
@@ -43,7 +53,12 @@ public enum ExitDecision: Sendable {
     case `continue`
 }
 
-/// Runs a validated float32 graph stage by stage over one pre-planned arena.
+/// Runs a validated float32 or int8 graph stage by stage over one pre-planned arena.
+///
+/// int8 graphs (imported int8 TFLite files) run TFLite's integer arithmetic bit-exactly (see
+/// ``Int8Reference``); ``input`` and exit ``ExitOutput/values`` stay float32 for them: a quantised
+/// input is quantised from ``input`` at the start of a run (unless ``quantizesInput`` is turned off and
+/// the caller writes ``rawInput`` directly), and an int8 exit output is dequantised after its head.
 ///
 /// Everything is decided at init: batch norms are folded, kernels chosen for the CPU, shapes checked,
 /// the arena planned and allocated, and every node compiled into a step with its pointers resolved.
@@ -65,8 +80,17 @@ public final class Executor {
     public let isa: KernelISA
     public let plan: MemoryPlan
     public let options: ExecutionOptions
-    /// The model input inside the arena: write features here before ``run(_:)``.
+    /// The model input: write features here before ``run(_:)``. For a float32 input this is the
+    /// arena value itself; for an int8 input it is a float staging buffer quantised in each run.
     public let input: UnsafeMutableBufferPointer<Float>
+    /// The model input as stored in the arena (int8 bytes for a quantised input).
+    public let rawInput: UnsafeMutableRawBufferPointer
+    /// For an int8 input: whether a run first quantises ``input`` into ``rawInput`` (default). Turn it
+    /// off to feed already-quantised int8 data through ``rawInput``.
+    public var quantizesInput: Bool = true
+    private var inputQuantizer: (() -> Void)?
+    /// Float staging buffers (int8 input / exit outputs), owned here.
+    private var staging: [UnsafeMutableBufferPointer<Float>] = []
 
     /// One compiled node.
     struct Step {
@@ -87,7 +111,10 @@ public final class Executor {
     public init(graph source: Graph, options: ExecutionOptions = .init()) throws {
         do { try source.validate() } catch let e as GraphError { throw ExecutorError.invalidGraph(e) }
         let graph = options.finalizeGraph ? source.finalized() : source
-        for v in graph.values where v.dtype != .float32 { throw ExecutorError.unsupportedDType(value: v.name, dtype: v.dtype) }
+        for (i, v) in graph.values.enumerated() {
+            let ok = v.dtype == .float32 || v.dtype == .int8 || (v.dtype == .int32 && graph.constants[i] != nil)
+            if !ok { throw ExecutorError.unsupportedDType(value: v.name, dtype: v.dtype) }
+        }
         self.graph = graph
         self.options = options
         self.isa = try options.isa.map { isa in
@@ -104,14 +131,29 @@ public final class Executor {
             }
             scratch.append(bytes)
         }
-        plan = MemoryPlan(graph: graph, scratchBytes: scratch, planner: GreedyArenaPlanner())
+        plan = options.keepIntermediates ? MemoryPlan(graph: graph, scratchBytes: scratch, planner: LinearArenaPlanner())
+                                         : MemoryPlan(graph: graph, scratchBytes: scratch, planner: GreedyArenaPlanner())
         guard plan.arenaBytes <= options.maxArenaBytes, plan.arenaBytes < Int.max / 2 else {
             throw ExecutorError.arenaTooLarge(bytes: plan.arenaBytes, limit: options.maxArenaBytes)
         }
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, arenaAlignment), alignment: arenaAlignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.arenaBytes, arenaAlignment))
-        input = UnsafeMutableBufferPointer(start: (arena + plan.valueOffsets[graph.input]!).assumingMemoryBound(to: Float.self),
-                                           count: graph.values[graph.input].shape.elementCount)
+        let inValue = graph.values[graph.input], inCount = inValue.shape.elementCount
+        let inPointer = arena + plan.valueOffsets[graph.input]!
+        rawInput = UnsafeMutableRawBufferPointer(start: inPointer, count: inValue.dtype.byteCount(for: inCount) ?? 0)
+        if inValue.dtype == .int8 {
+            guard let q = inValue.quant, q.scales.count == 1, q.scales[0].isFinite, q.scales[0] > 0 else {
+                throw ExecutorError.unsupportedOperator(node: inValue.name, op: "input", reason: "the int8 input has no per-tensor quantisation")
+            }
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(inCount, 1))
+            buffer.initialize(repeating: 0)
+            staging.append(buffer)
+            input = UnsafeMutableBufferPointer(rebasing: buffer[0..<inCount])
+            let src = buffer.baseAddress!, dst = inPointer.assumingMemoryBound(to: Int8.self), scale = q.scales[0], zp = q.zeroPoints[0]
+            inputQuantizer = { Int8Reference.quantize(src, count: inCount, scale: scale, zeroPoint: zp, y: dst) }
+        } else {
+            input = UnsafeMutableBufferPointer(start: inPointer.assumingMemoryBound(to: Float.self), count: inCount)
+        }
         var cumulative = 0
         for (si, stage) in graph.stages.enumerated() {
             let t0 = steps.count
@@ -121,18 +163,49 @@ public final class Executor {
             if let e = stage.exit {
                 let h0 = steps.count
                 for n in e.nodes { steps.append(try compile(n, stage: si, inHead: true, step: steps.count, scratch: scratch)) }
+                let out = graph.values[e.output], count = out.shape.elementCount
+                let stored = UnsafeMutableRawPointer(pointer(e.output))
+                var values = UnsafeBufferPointer(start: pointer(e.output), count: count)
+                if out.dtype == .int8 {
+                    // Dequantised after the head, as one more step of it.
+                    guard let q = out.quant, q.scales.count == 1 else {
+                        throw ExecutorError.unsupportedOperator(node: e.name, op: "exit", reason: "the int8 exit output has no per-tensor quantisation")
+                    }
+                    let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+                    buffer.initialize(repeating: 0)
+                    staging.append(buffer)
+                    values = UnsafeBufferPointer(rebasing: buffer[0..<count])
+                    let src = stored.assumingMemoryBound(to: Int8.self), dst = buffer.baseAddress!, scale = q.scales[0], zp = q.zeroPoints[0]
+                    let last = e.nodes.last ?? stage.nodes.last!
+                    steps.append(Step(node: last, stage: si, inHead: true, macs: 0,
+                                      run: { Int8Reference.dequantize(src, count: count, scale: scale, zeroPoint: zp, y: dst) }))
+                }
                 head = h0..<steps.count
                 cumulative = steps[..<steps.count].reduce(0) { $0 + $1.macs }
-                let out = graph.values[e.output]
-                exitOutputs.append(ExitOutput(index: exitOutputs.count, name: e.name,
-                                              values: UnsafeBufferPointer(start: pointer(e.output), count: out.shape.elementCount),
+                exitOutputs.append(ExitOutput(index: exitOutputs.count, name: e.name, values: values,
+                                              raw: UnsafeRawBufferPointer(start: stored, count: out.dtype.byteCount(for: count) ?? 0),
+                                              dtype: out.dtype, quant: out.quant,
                                               cumulativeMACs: cumulative, isFinal: si == graph.stages.count - 1))
             }
             stageRanges.append((trunk, head))
         }
     }
 
-    deinit { arena.deallocate() }
+    deinit {
+        arena.deallocate()
+        for b in staging { b.deallocate() }
+    }
+
+    /// The bytes of value `v` as stored (constants included) after a run. Only meaningful for every value
+    /// with ``ExecutionOptions/keepIntermediates``; otherwise a later value may have reused the memory.
+    public func valueBytes(_ v: ValueID) -> UnsafeRawBufferPointer? {
+        guard graph.values.indices.contains(v) else { return nil }
+        let value = graph.values[v]
+        guard let count = value.shape.checkedElementCount, let bytes = value.dtype.byteCount(for: count) else { return nil }
+        if let c = graph.constants[v] { return c.bytes }
+        guard let offset = plan.valueOffsets[v] else { return nil }
+        return UnsafeRawBufferPointer(start: arena + offset, count: bytes)
+    }
 
     /// The exits in order, with their output buffers (valid after a run reaches them).
     public var exits: [ExitOutput] { exitOutputs }
@@ -143,6 +216,7 @@ public final class Executor {
     @discardableResult
     public func run(_ decide: (ExitOutput) -> ExitDecision) -> ExitOutput {
         var exitIndex = 0
+        if quantizesInput, let q = inputQuantizer { q() }
         for (trunk, head) in stageRanges {
             for i in trunk { steps[i].run() }
             lastRunStepCount = trunk.upperBound

@@ -12,7 +12,7 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidGraph(let e): return "invalid graph: \(e)"
         case .unsupportedOperator(let n, let op, let r): return "node '\(n)' (\(op)) cannot run: \(r)"
-        case .unsupportedDType(let v, let t): return "value '\(v)' is \(t); this executor runs float32 graphs (int8 kernels arrive with the compression work)"
+        case .unsupportedDType(let v, let t): return "value '\(v)' is \(t); the executor runs float32 and int8 graphs (int32 only as constants)"
         case .unknownISA(let s): return "unknown kernel family '\(s)' (choose auto, reference, generic, avx2 or avx512)"
         case .isaUnavailable(let i): return "this CPU cannot run the \(i) kernels (best here: \(KernelISA.best))"
         case .inputSize(let e, let g): return "input has \(g) values, the model takes \(e)"

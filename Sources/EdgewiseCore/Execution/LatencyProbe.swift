@@ -43,6 +43,31 @@ public struct LatencyProbe {
 
     /// Raw nanosecond samples of runs that stop at exit `stopAt`, cycling through `inputs` (each of the
     /// executor's input size). A timed run copies the input in, runs, and copies the output out.
+    /// Like ``timeRuns(_:inputs:stopAt:)`` for an int8-input model fed already-quantised rows: each
+    /// timed run copies one row of bytes into ``Executor/rawInput`` (no float quantisation step), as a
+    /// runtime given int8 tensors does.
+    public func timeRuns(_ executor: Executor, rawInputs: [[UInt8]], stopAt: Int) -> [UInt64] {
+        precondition(!rawInputs.isEmpty && rawInputs.allSatisfy { $0.count == executor.rawInput.count }, "input rows must match the model input")
+        let previous = executor.quantizesInput
+        executor.quantizesInput = false
+        defer { executor.quantizesInput = previous }
+        var samples = [UInt64](repeating: 0, count: iterations)
+        let width = executor.exits[stopAt].values.count
+        let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: width)
+        defer { output.deallocate() }
+        for i in -warmup..<iterations {
+            let row = rawInputs[(i + warmup) % rawInputs.count]
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            row.withUnsafeBytes { executor.rawInput.copyMemory(from: $0) }
+            let out = executor.run { $0.index >= stopAt ? .stop : .continue }
+            _ = output.update(fromContentsOf: out.values)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            if i >= 0 { samples[i] = t1 - t0 }
+        }
+        ew_escape(output.baseAddress)
+        return samples
+    }
+
     public func timeRuns(_ executor: Executor, inputs: [[Float]], stopAt: Int) -> [UInt64] {
         precondition(!inputs.isEmpty && inputs.allSatisfy { $0.count == executor.input.count }, "input rows must match the model input")
         var samples = [UInt64](repeating: 0, count: iterations)

@@ -22,3 +22,16 @@ extension ReferenceKernels {
         for i in 0..<x.count { y[i] = activate(x[i], act) }
     }
 }
+
+extension Operator.ActivationLayer {
+    /// int8 clamp activations (ReLU, ReLU6) as a clamp to the output's quantised range.
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        guard function.clampBounds != nil else {
+            throw ExecutorError.unsupportedOperator(node: c.node.name, op: kindName, reason: "int8 \(function.rawValue) (only clamp activations run on int8)")
+        }
+        let yq = try c.perTensor(c.node.output)
+        let (lo, hi) = Int8Requant.activationRange(function, scale: yq.scale, zeroPoint: yq.zeroPoint)
+        let x = c.int8Input(0), y = c.int8Output, n = c.outputShape.elementCount
+        return { Int8Reference.clampActivation(x, count: n, min: lo, max: hi, y: y) }
+    }
+}

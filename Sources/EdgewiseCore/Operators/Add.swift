@@ -29,3 +29,15 @@ extension ReferenceKernels {
         for i in 0..<a.count { y[i] = activate(a[i] + b[i], activation) }
     }
 }
+
+extension Operator.Add {
+    /// int8 ADD with two input scales (TFLite: both inputs rescaled to twice the larger scale with a
+    /// left shift of 20, summed, requantised to the output scale).
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let q1 = try c.perTensor(c.node.inputs[0]), q2 = try c.perTensor(c.node.inputs[1]), qy = try c.perTensor(c.node.output)
+        let p = Int8AddParams(scale1: q1.scale, zeroPoint1: q1.zeroPoint, scale2: q2.scale, zeroPoint2: q2.zeroPoint,
+                              outputScale: qy.scale, outputZeroPoint: qy.zeroPoint, activation: activation)
+        let a = c.int8Input(0), b = c.int8Input(1), y = c.int8Output, n = c.outputShape.elementCount
+        return { Int8Reference.add(a, b, count: n, p, y: y) }
+    }
+}

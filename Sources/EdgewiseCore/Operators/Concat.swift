@@ -54,3 +54,18 @@ extension ReferenceKernels {
         }
     }
 }
+
+extension Operator.Concat {
+    /// int8 concatenation; inputs whose quantisation differs from the output's are requantised.
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let ys = c.outputShape, ax = axis < 0 ? ys.rank + axis : axis
+        let outer = ys.dims[..<ax].reduce(1, *), yq = try c.perTensor(c.node.output)
+        var parts: [(ptr: UnsafePointer<Int8>, inner: Int, scale: Float, zeroPoint: Int32)] = []
+        for i in c.node.inputs.indices {
+            let q = try c.perTensor(c.node.inputs[i])
+            parts.append((UnsafePointer(c.int8Input(i)), c.inputShapes[i].elementCount / max(outer, 1), q.scale, q.zeroPoint))
+        }
+        let y = c.int8Output
+        return { Int8Reference.concat(parts, outer: outer, outputScale: yq.scale, outputZeroPoint: yq.zeroPoint, y: y) }
+    }
+}

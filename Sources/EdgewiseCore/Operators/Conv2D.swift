@@ -107,3 +107,19 @@ extension ReferenceKernels {
         }
     }
 }
+
+extension Operator.Conv2D {
+    /// int8: weights packed at load for the int8 family (im2col + GEMM, or one GEMM for pointwise),
+    /// TFLite per-channel requantisation; the Swift reference for `isa: .reference`.
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let a = attributes, ws = c.inputShapes[1], xs = c.inputShapes[0].int8NHWC, ys = c.outputShape.int8NHWC
+        let rq = try c.int8WeightedRequant(activation: a.activation, channels: ws[3], fullyConnected: false)
+        let x = c.int8Input(0), w = c.int8Input(1), bias = c.int32Input(2), y = c.int8Output, kernel = Size2D(ws[0], ws[1])
+        guard let family = c.int8Family else {
+            return { Int8Reference.conv2d(x: x, xs, weights: w, kernel: kernel, outChannels: ws[3], bias: bias, a, rq, y: y, ys) }
+        }
+        let packed = Int8PackedGEMM(isa: family, k: ws[0] * ws[1] * ws[2], n: ws[3], weights: w, ldw: ws[3], bias: bias, requant: rq)
+        let p = rq.convParams(xs, ys, kernel: kernel, a), scratch = c.scratch
+        return { packed.conv2d(p, x: x, y: y, scratch: scratch) }
+    }
+}

@@ -47,3 +47,17 @@ extension ReferenceKernels {
              bias: bias?.baseAddress, activation: activation, c: y.baseAddress!, ldc: n)
     }
 }
+
+extension Operator.Dense {
+    /// int8 FULLY_CONNECTED: per-tensor (TFLite's float product of scales) or per-channel requantisation.
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let ws = c.inputShapes[1], inF = ws[0], outF = ws[1], rows = c.inputShapes[0].elementCount / max(inF, 1)
+        let rq = try c.int8WeightedRequant(activation: activation, channels: outF, fullyConnected: true)
+        let x = c.int8Input(0), w = c.int8Input(1), bias = c.int32Input(2), y = c.int8Output
+        guard let family = c.int8Family else {
+            return { Int8Reference.dense(x: x, rows: rows, inFeatures: inF, weights: w, outFeatures: outF, bias: bias, rq, y: y) }
+        }
+        let packed = Int8PackedGEMM(isa: family, k: inF, n: outF, weights: w, ldw: outF, bias: bias, requant: rq)
+        return { packed.run(m: rows, a: x, lda: inF, y: y, ldy: outF) }
+    }
+}

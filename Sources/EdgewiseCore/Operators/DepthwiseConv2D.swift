@@ -75,3 +75,18 @@ extension ReferenceKernels {
         }
     }
 }
+
+extension Operator.DepthwiseConv2D {
+    /// int8: per-channel requantisation, weights packed at load (vectorised across channels).
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let a = attributes, ws = c.inputShapes[1], xs = c.inputShapes[0].int8NHWC, ys = c.outputShape.int8NHWC
+        let rq = try c.int8WeightedRequant(activation: a.activation, channels: ws[2], fullyConnected: false)
+        let x = c.int8Input(0), w = c.int8Input(1), bias = c.int32Input(2), y = c.int8Output, kernel = Size2D(ws[0], ws[1])
+        guard let family = c.int8Family else {
+            return { Int8Reference.depthwiseConv2d(x: x, xs, weights: w, kernel: kernel, bias: bias, a, rq, y: y, ys) }
+        }
+        let packed = Int8PackedDepthwise(isa: family, channels: ws[2], kernel: kernel, weights: w, bias: bias, requant: rq)
+        let p = rq.convParams(xs, ys, kernel: kernel, a)
+        return { packed.run(p, x: x, y: y) }
+    }
+}

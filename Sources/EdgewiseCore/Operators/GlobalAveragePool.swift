@@ -40,3 +40,13 @@ extension ReferenceKernels {
         }
     }
 }
+
+extension Operator.GlobalAveragePool {
+    /// int8 (TFLite MEAN over H, W, `reference_integer_ops::Mean`): requantised from the input to the
+    /// output scale. Not cross-checked against LiteRT (none of the ML-zoo int8 models has MEAN).
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let xq = try c.perTensor(c.node.inputs[0]), yq = try c.perTensor(c.node.output)
+        let xs = c.inputShapes[0].int8NHWC, x = c.int8Input(0), y = c.int8Output
+        return { Int8Reference.mean(x: x, xs, inputScale: xq.scale, inputZeroPoint: xq.zeroPoint, outputScale: yq.scale, outputZeroPoint: yq.zeroPoint, y: y) }
+    }
+}

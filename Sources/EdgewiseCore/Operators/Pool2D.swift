@@ -68,3 +68,16 @@ extension ReferenceKernels {
         }
     }
 }
+
+extension Operator.Pool2D {
+    /// int8 (TFLite `reference_integer_ops::AveragePool` / `MaxPool`): input and output share their
+    /// quantisation, so raw values are averaged (rounding half away from zero) or maxed.
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        let a = attributes, isMax = isMax, xs = c.inputShapes[0].int8NHWC, ys = c.outputShape.int8NHWC
+        let x = c.int8Input(0), y = c.int8Output
+        return {
+            if isMax { Int8Reference.maxPool(x: x, xs, a, activationMin: -128, activationMax: 127, y: y, ys) }
+            else { Int8Reference.averagePool(x: x, xs, a, activationMin: -128, activationMax: 127, y: y, ys) }
+        }
+    }
+}

@@ -31,3 +31,16 @@ extension ReferenceKernels {
         }
     }
 }
+
+extension Operator.Softmax {
+    /// int8 → int8 softmax: TFLite's reference fixed-point version (exact, no float exp).
+    public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
+        guard c.graph.values[c.node.output].dtype == .int8 else {
+            throw ExecutorError.unsupportedOperator(node: c.node.name, op: kindName, reason: "int8 softmax must output int8")
+        }
+        let xq = try c.perTensor(c.node.inputs[0])
+        let d = c.inputShapes[0].last, n = c.outputShape.elementCount, x = c.int8Input(0), y = c.int8Output
+        let p = Int8SoftmaxParams(inputScale: xq.scale)
+        return { Int8Reference.softmax(x: x, rows: n / d, depth: d, p, y: y) }
+    }
+}
