@@ -26,6 +26,7 @@ build: deps
 
 demo: build
 	$(BIN) demo
+	$(BIN) policy status
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)
