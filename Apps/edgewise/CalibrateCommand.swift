@@ -120,13 +120,16 @@ struct CalibrateCommand: ParsableCommand {
         }
     }
 
+    /// `s` padded with spaces to at least `n` characters (never cut).
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + "  " : s.padding(toLength: n, withPad: " ", startingAt: 0) }
+
     func table(_ points: [OperatingPoint], exitNames: [String]) -> String {
         var lines = ["budget  accuracy  exp. MACs  thresholds (" + exitNames.dropLast().joined(separator: ", ") + ")  leaving at each exit"]
         for p in points {
             lines.append("\(fixed(p.budgetPoints)) pt".padding(toLength: 8, withPad: " ", startingAt: 0)
                          + "\(fixed(p.accuracy * 100, 2)) %".padding(toLength: 10, withPad: " ", startingAt: 0)
                          + "\(fixed(p.expectedMACFraction * 100)) %".padding(toLength: 11, withPad: " ", startingAt: 0)
-                         + p.thresholds.dropLast().map { $0.isFinite ? fixed(Double($0), 3) : "never" }.joined(separator: ", ").padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + pad(p.thresholds.dropLast().map { $0.isFinite ? fixed(Double($0), 3) : "never" }.joined(separator: ", "), 16)
                          + p.exitRates.map { "\(fixed($0 * 100)) %" }.joined(separator: " / "))
         }
         return lines.joined(separator: "\n")
