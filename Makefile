@@ -27,6 +27,7 @@ build: deps
 demo: build
 	$(BIN) demo
 	.build/$(CONFIG)/voice listen --file Datasets/voice/demo.wav --fast
+	$(BIN) policy status
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)

@@ -11,7 +11,8 @@ struct Edgewise: ParsableCommand {
             Models are .edgewise files (see docs/model-format.md). Kernels are chosen for this CPU at load; \
             set --isa or EDGEWISE_ISA=reference|generic|avx2|avx512 to force a family.
             """,
-        subcommands: [InfoCommand.self, BenchCommand.self, RunCommand.self, ImportCommand.self, TrainCommand.self, DemoCommand.self])
+        subcommands: [InfoCommand.self, BenchCommand.self, RunCommand.self, ImportCommand.self, TrainCommand.self, DemoCommand.self,
+                      ExitsCommand.self, CalibrateCommand.self, PolicyCommand.self])
 }
 
 /// Options shared by the commands that run a model.

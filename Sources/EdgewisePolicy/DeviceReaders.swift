@@ -286,15 +286,18 @@ public final class DeviceStateReader: DeviceMonitor, @unchecked Sendable {
     public let pressure: any CPUPressureSensor
     public let quota: any CPUQuotaSensor
     public let thermal: any ThermalSensor
+    /// Prefix for the file names in ``DeviceSnapshot/sources``.
+    public let root: SysfsRoot
 
-    public init(power: any PowerSupplySensor, pressure: any CPUPressureSensor, quota: any CPUQuotaSensor, thermal: any ThermalSensor) {
-        self.power = power; self.pressure = pressure; self.quota = quota; self.thermal = thermal
+    public init(power: any PowerSupplySensor, pressure: any CPUPressureSensor, quota: any CPUQuotaSensor, thermal: any ThermalSensor,
+                root: SysfsRoot = SysfsRoot()) {
+        self.power = power; self.pressure = pressure; self.quota = quota; self.thermal = thermal; self.root = root
     }
 
     /// Readers for the files under `root` (`/` on a device).
     public convenience init(root: String = "/") {
         let r = SysfsRoot(root)
-        self.init(power: SysfsPowerSupply(root: r), pressure: ProcCPUPressure(root: r), quota: CgroupCPUQuota(root: r), thermal: SysfsThermal(root: r))
+        self.init(power: SysfsPowerSupply(root: r), pressure: ProcCPUPressure(root: r), quota: CgroupCPUQuota(root: r), thermal: SysfsThermal(root: r), root: r)
     }
 
     public func snapshot(at nanoseconds: UInt64 = 0) -> DeviceSnapshot {
@@ -307,7 +310,7 @@ public final class DeviceStateReader: DeviceMonitor, @unchecked Sendable {
             s.state.batteryStatus = b.status ?? .unknown
             if let c = b.capacityPercent {
                 s.state.batteryPercent = c
-                s.sources["battery"] = "sys/class/power_supply/\(b.name)/capacity"
+                s.sources["battery"] = root.path("sys/class/power_supply/\(b.name)/capacity")
             } else if b.status == .discharging {
                 s.state.batteryPercent = 50
                 s.sources["battery"] = "assumed 50 % (\(b.name) discharging, level unreadable)"
@@ -317,10 +320,10 @@ public final class DeviceStateReader: DeviceMonitor, @unchecked Sendable {
             if let p = b.powerW { s.details["battery_power_w"] = format(p, 2) }
             let charging = b.status == .charging || b.status == .full
             s.state.onMains = !mains.isEmpty || charging || (b.capacityPercent == nil && b.status != .discharging)
-            s.sources["power"] = mains.first.map { "sys/class/power_supply/\($0.name)/online" } ?? "sys/class/power_supply/\(b.name)/status"
+            s.sources["power"] = mains.first.map { root.path("sys/class/power_supply/\($0.name)/online") } ?? root.path("sys/class/power_supply/\(b.name)/status")
         } else {
             s.state.onMains = true
-            s.sources["power"] = mains.first.map { "sys/class/power_supply/\($0.name)/online" } ?? "no battery under sys/class/power_supply: on mains"
+            s.sources["power"] = mains.first.map { root.path("sys/class/power_supply/\($0.name)/online") } ?? "no battery under \(root.path("sys/class/power_supply")): on mains"
         }
         let p = pressure.readPressure()
         s.warnings += p.warnings
@@ -335,7 +338,7 @@ public final class DeviceStateReader: DeviceMonitor, @unchecked Sendable {
         s.warnings += tw
         if let hot = zones.max(by: { $0.temperatureC < $1.temperatureC }) {
             s.state.temperatureC = hot.temperatureC
-            s.sources["temperature"] = "sys/class/thermal/\(hot.name)/temp" + (hot.type.map { " (\($0))" } ?? "")
+            s.sources["temperature"] = root.path("sys/class/thermal/\(hot.name)/temp") + (hot.type.map { " (\($0))" } ?? "")
             let limits = hot.trips.filter { ["passive", "hot", "critical"].contains($0.type) }.map(\.celsius)
             if let lowest = limits.min() { s.state.thermalHeadroomC = lowest - hot.temperatureC }
         } else {

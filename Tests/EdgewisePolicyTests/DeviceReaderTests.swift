@@ -17,7 +17,7 @@ import EdgewisePolicy
         #expect(s.state.temperatureC == 47.5)
         #expect(s.state.thermalHeadroomC == 47.5)
         #expect(s.state.cpuQuotaCores == 0.5)
-        #expect(s.sources["battery"] == "sys/class/power_supply/BAT0/capacity")
+        #expect(s.sources["battery"] == r.path + "/sys/class/power_supply/BAT0/capacity")
         #expect(s.sources["pressure"]!.hasSuffix("proc/pressure/cpu some avg10"))
         #expect(s.details["battery_energy_wh"] == "41.20")
         #expect(s.warnings.isEmpty, "\(s.warnings)")
