@@ -172,7 +172,7 @@ struct VoiceCommandTests {
 
     /// The anchor: ML-zoo reports 94.8 % for DS-CNN-S fp32 on these test clips with TF's front end; a big gap
     /// means a front-end or label bug.
-    @Test(.enabled(if: SharedData.path("datasets/kws/splits.csv") != nil, "../shared/datasets/kws not found"))
+    @Test(SharedData.needs("datasets/kws/splits.csv"))
     func testSplitAccuracyIsNearTheAnchor() throws {
         let data = try #require(SharedData.path("datasets/kws"))
         let dir = try Self.tempDir()
