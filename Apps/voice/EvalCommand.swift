@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgewiseCore
 import EdgewiseData
+import EdgewiseDevices
 import EdgewiseModel
 import EdgewiseSpeech
 import Foundation
@@ -19,7 +20,22 @@ struct EvalCommand: ParsableCommand {
             """)
 
     @Option(help: "Folder of <word>/<clip>.{wav,flac} (e.g. ../shared/datasets/kws).")
-    var data: String
+    var data: String?
+
+    @Option(help: "Streaming evaluation: a 16 kHz audio file (see Scripts/voice-stream.py) scored against --truth.")
+    var stream: String?
+
+    @Option(help: "Ground truth of --stream: onset,offset,word,label,… per spoken word.")
+    var truth: String?
+
+    @Option(help: "With --stream: write the DET curve (FRR against false alarms per hour) as SVG.")
+    var det: String?
+
+    @Option(help: "With --stream: inferences averaged for posterior smoothing.")
+    var smoothing = 10
+
+    @Option(help: "With --stream: refractory period in seconds.")
+    var refractory = 1.0
 
     @Option(help: "test, train, val (need splits.csv) or all.")
     var split = "test"
@@ -36,12 +52,16 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func validate() throws {
+        guard (data == nil) != (stream == nil) else { throw ValidationError("give either --data (clips) or --stream (with --truth)") }
+        if stream != nil && truth == nil { throw ValidationError("--stream needs --truth") }
         guard split == "all" || SpeechCommands.Split(rawValue: split) != nil else {
             throw ValidationError("--split must be test, train, val or all")
         }
     }
 
     func run() throws {
+        if let stream, let truth { return try runStream(stream, truth) }
+        let data = self.data!
         let (path, model, executor) = try modelOptions.load()
         let chosenSplit = SpeechCommands.Split(rawValue: split)
         let hasSplits = FileManager.default.fileExists(atPath: data + "/splits.csv")
@@ -106,6 +126,57 @@ struct EvalCommand: ParsableCommand {
             text += "\"labels\":[\(model.labels.map(jsonString).joined(separator: ","))],\"exits\":[\(exits.joined(separator: ","))],"
             text += "\"modes\":{\(modes.joined(separator: ","))},\"confusion_mode\":\(jsonString(mode.rawValue)),"
             text += "\"confusion\":[\(confusion)]}\n"
+            do { try text.write(toFile: json, atomically: true, encoding: .utf8) } catch { throw CommandFailure("\(json): \(error.localizedDescription)") }
+            print("wrote \(json)")
+        }
+    }
+
+    func runStream(_ stream: String, _ truthPath: String) throws {
+        let (path, model, executor) = try modelOptions.load()
+        let truth: [StreamEvaluation.Event]
+        let source: AudioFileSource
+        do {
+            truth = try StreamEvaluation.readTruth(truthPath, labels: model.labels)
+            source = try AudioFileSource(path: stream, pacing: .fast)
+        } catch { throw CommandFailure(String(describing: error)) }
+        let spotter: KeywordSpotter
+        do { spotter = try KeywordSpotter(executor: executor, labels: model.labels, selector: modelOptions.mode.makeSelector()) }
+        catch { throw CommandFailure("\(path): \(error)") }
+        let tty = isatty(2) != 0
+        let t0 = threadCPUSeconds()
+        let posteriors = source.samples.withUnsafeBufferPointer { s in
+            StreamEvaluation.record(s, spotter: spotter) { f in
+                if tty { FileHandle.standardError.write(Data("\r\(Int(f * 100)) % of the stream".utf8)) }
+            }
+        }
+        if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let cpu = threadCPUSeconds() - t0
+        let thresholds: [Float] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995]
+        let points = thresholds.map { th in
+            StreamEvaluation.score(posteriors, truth: truth, labels: model.labels,
+                                   configuration: .init(threshold: th, smoothing: smoothing, refractory: refractory))
+        }
+        let keywords = points.first?.keywords ?? 0
+        print("stream \(stream): \(fixed(posteriors.seconds / 60, 1)) min, \(keywords) keywords, \(truth.count - keywords) other words; model \(path), mode \(modelOptions.mode.rawValue)")
+        print("smoothing \(smoothing), refractory \(fixed(refractory, 2)) s, re-arm below threshold/2; hit = keyword named within [onset - 0.25 s, offset + 1 s]\n")
+        print("threshold   FRR      FA/h    hits  false alarms")
+        for p in points {
+            print("\(String(format: "%9.3f", p.threshold))  \(String(format: "%5.1f", 100 * p.falseRejectRate)) %  \(String(format: "%7.2f", p.falseAlarmsPerHour))  \(String(format: "%5d", p.hits))  \(p.falseAlarms)")
+        }
+        for limit in [0.5, 1.0, 5.0] {
+            if let p = StreamEvaluation.frr(at: limit, points) {
+                print("FRR at <= \(fixed(limit, 1)) FA/h: \(fixed(100 * p.falseRejectRate)) % (threshold \(fixed(Double(p.threshold), 3)), \(fixed(p.falseAlarmsPerHour, 2)) FA/h)")
+            } else { print("FRR at <= \(fixed(limit, 1)) FA/h: not reached by any threshold tried") }
+        }
+        print("model + front end: \(fixed(cpu, 1)) s CPU for \(fixed(posteriors.seconds, 0)) s of audio (\(fixed(posteriors.seconds / max(cpu, 1e-9), 0))x real time, one thread)")
+        if let det {
+            let svg = StreamEvaluation.detSVG(points, title: "voice DET: \(URL(fileURLWithPath: path).lastPathComponent) on \(URL(fileURLWithPath: stream).lastPathComponent) (\(keywords) keywords, \(fixed(posteriors.seconds / 3600, 2)) h)")
+            do { try svg.write(toFile: det, atomically: true, encoding: .utf8) } catch { throw CommandFailure("\(det): \(error.localizedDescription)") }
+            print("wrote \(det)")
+        }
+        if let json {
+            let pts = points.map { "{\"threshold\":\($0.threshold),\"frr\":\(fixed($0.falseRejectRate, 5)),\"fa_per_hour\":\(fixed($0.falseAlarmsPerHour, 3)),\"hits\":\($0.hits),\"false_alarms\":\($0.falseAlarms)}" }
+            let text = "{\"model\":\(jsonString(path)),\"stream\":\(jsonString(stream)),\"hours\":\(fixed(posteriors.seconds / 3600, 4)),\"keywords\":\(keywords),\"smoothing\":\(smoothing),\"refractory\":\(refractory),\"points\":[\(pts.joined(separator: ","))]}\n"
             do { try text.write(toFile: json, atomically: true, encoding: .utf8) } catch { throw CommandFailure("\(json): \(error.localizedDescription)") }
             print("wrote \(json)")
         }

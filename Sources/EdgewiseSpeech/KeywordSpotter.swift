@@ -76,16 +76,12 @@ public final class KeywordSpotter {
 
     private var mfcc: StreamingMFCC
     private var window: FeatureWindow
-    private let keywordLabels: [Int]
     private let softmaxExits: [Bool]          // exit already ends in a softmax
     private var probabilities: [Float]        // scratch for a head's probabilities
-    private var history: [Float]              // smoothing × classes ring
-    private var historyNext = 0, historyCount = 0
+    private var rule: DetectionRule
     private var hopCounter = 0
     private var frames = 0                    // frames produced (kept here: `mfcc` is busy while it calls back)
     private let stride: Int, windowLength: Int
-    private var lastDetection = -Double.infinity
-    private var armed: [Bool]                 // per label: may fire (see Configuration.rearm)
     private var levelSum: Double = 0, levelCount = 0
 
     /// `executor` runs the model; its input must be `frames × coefficients` of `frontEnd`'s features and
@@ -104,19 +100,19 @@ public final class KeywordSpotter {
         stride = frontEnd.stride; windowLength = frontEnd.windowLength
         mfcc = StreamingMFCC(frontEnd)
         window = FeatureWindow(frames: executor.input.count / width, width: width)
-        keywordLabels = labels.indices.filter { !labels[$0].hasPrefix("_") }
+        rule = DetectionRule(configuration: configuration, labels: labels)
         softmaxExits = executor.graph.exitsEndInSoftmax
         probabilities = [Float](repeating: 0, count: labels.count)
-        armed = [Bool](repeating: true, count: labels.count)
-        history = [Float](repeating: 0, count: configuration.smoothing * labels.count)
         statistics = Statistics(exitCounts: [Int](repeating: 0, count: executor.exits.count))
     }
 
     /// Frames in the model's window (49 for 1 s).
     public var windowFrames: Int { window.frames }
 
-    /// Feeds samples; calls `onDetection` for each keyword detected, in order.
-    public func process(_ samples: UnsafeBufferPointer<Int16>, onDetection: (Detection) -> Void) {
+    /// Feeds samples; calls `onDetection` for each keyword detected, in order, and `onPosterior` with the
+    /// time and class probabilities of every inference (the exit taken; valid during the call).
+    public func process(_ samples: UnsafeBufferPointer<Int16>, onPosterior: (Double, UnsafeBufferPointer<Float>) -> Void = { _, _ in },
+                        onDetection: (Detection) -> Void) {
         statistics.samples += samples.count
         for s in samples { let v = Double(s); levelSum += v * v }
         levelCount += samples.count
@@ -131,16 +127,15 @@ public final class KeywordSpotter {
             hopCounter += 1
             guard hopCounter >= configuration.hopsPerInference else { return }
             hopCounter = 0
-            infer(onDetection)
+            infer(onPosterior, onDetection)
         }
     }
 
     /// Seconds from the stream start to the end of the newest frame.
     public var time: Double { Double((frames - 1) * stride + windowLength) / Double(sampleRate) }
 
-    private func infer(_ onDetection: (Detection) -> Void) {
+    private func infer(_ onPosterior: (Double, UnsafeBufferPointer<Float>) -> Void, _ onDetection: (Detection) -> Void) {
         window.copy(into: executor.input)
-        let classes = labels.count
         let out = probabilities.withUnsafeMutableBufferPointer { p in
             executor.run { exit in
                 let probs = self.probabilities(of: exit, scratch: p)
@@ -151,29 +146,13 @@ public final class KeywordSpotter {
         statistics.exitCounts[out.index] += 1
         statistics.macs += out.cumulativeMACs
         statistics.finalMACs += executor.exits[executor.exits.count - 1].cumulativeMACs
-        // Smooth the taken exit's probabilities.
         let now = time
-        var best = -1
-        var bestScore: Float = 0
-        probabilities.withUnsafeMutableBufferPointer { p in
+        let fired = probabilities.withUnsafeMutableBufferPointer { p in
             let probs = self.probabilities(of: out, scratch: p)
-            history.withUnsafeMutableBufferPointer { h in
-                (h.baseAddress! + historyNext * classes).update(from: probs.baseAddress!, count: classes)
-                historyNext = (historyNext + 1) % configuration.smoothing
-                historyCount = min(historyCount + 1, configuration.smoothing)
-                let scale = 1 / Float(historyCount)
-                for k in keywordLabels {
-                    var s: Float = 0
-                    for r in 0..<historyCount { s += h[r * classes + k] }
-                    s *= scale
-                    if s < configuration.rearm { armed[k] = true }
-                    if armed[k] && s > bestScore { bestScore = s; best = k }
-                }
-            }
+            onPosterior(now, probs)
+            return rule.update(probs, time: now)
         }
-        guard best >= 0, bestScore >= configuration.threshold, now - lastDetection >= configuration.refractory else { return }
-        lastDetection = now
-        armed[best] = false
+        guard let (best, bestScore) = fired else { return }
         let d = Detection(time: now, label: best, keyword: labels[best], confidence: bestScore,
                           exit: out.index, exitName: out.name, macs: out.cumulativeMACs)
         statistics.detections += 1
@@ -196,9 +175,61 @@ public final class KeywordSpotter {
     /// Forgets the stream (buffers, smoothing, refractory, statistics).
     public func reset() {
         mfcc.reset(); window = FeatureWindow(frames: window.frames, width: window.width)
-        historyNext = 0; historyCount = 0; hopCounter = 0; frames = 0; lastDetection = -.infinity
-        for i in armed.indices { armed[i] = true }
+        hopCounter = 0; frames = 0
+        rule.reset()
         statistics = Statistics(exitCounts: [Int](repeating: 0, count: executor.exits.count))
+    }
+}
+
+/// The decision part of keyword spotting, separate from the model so a recorded posterior sequence can be
+/// replayed at many thresholds: mean of the last `smoothing` posteriors, the best keyword (labels not starting
+/// with `_`) fires at `threshold` outside the refractory period when armed (re-armed below `rearm`).
+public struct DetectionRule: Sendable {
+    public let configuration: KeywordSpotter.Configuration
+    private let classes: Int, keywordLabels: [Int]
+    private var history: [Float]              // smoothing × classes ring
+    private var historyNext = 0, historyCount = 0
+    private var lastDetection = -Double.infinity
+    private var armed: [Bool]                 // per label: may fire
+
+    public init(configuration: KeywordSpotter.Configuration, labels: [String]) {
+        self.configuration = configuration
+        classes = labels.count
+        keywordLabels = labels.indices.filter { !labels[$0].hasPrefix("_") }
+        history = [Float](repeating: 0, count: configuration.smoothing * labels.count)
+        armed = [Bool](repeating: true, count: labels.count)
+    }
+
+    /// Adds one inference's probabilities at `time` (seconds); returns the label and smoothed score that
+    /// fire, if any. Allocates nothing.
+    public mutating func update(_ probs: UnsafeBufferPointer<Float>, time now: Double) -> (Int, Float)? {
+        let classes = self.classes, smoothing = configuration.smoothing, rearm = configuration.rearm
+        var best = -1
+        var bestScore: Float = 0
+        history.withUnsafeMutableBufferPointer { h in
+            (h.baseAddress! + historyNext * classes).update(from: probs.baseAddress!, count: classes)
+            historyNext = (historyNext + 1) % smoothing
+            historyCount = min(historyCount + 1, smoothing)
+            let scale = 1 / Float(historyCount)
+            armed.withUnsafeMutableBufferPointer { armed in
+                for k in keywordLabels {
+                    var s: Float = 0
+                    for r in 0..<historyCount { s += h[r * classes + k] }
+                    s *= scale
+                    if s < rearm { armed[k] = true }
+                    if armed[k] && s > bestScore { bestScore = s; best = k }
+                }
+            }
+        }
+        guard best >= 0, bestScore >= configuration.threshold, now - lastDetection >= configuration.refractory else { return nil }
+        lastDetection = now
+        armed[best] = false
+        return (best, bestScore)
+    }
+
+    public mutating func reset() {
+        historyNext = 0; historyCount = 0; lastDetection = -.infinity
+        for i in armed.indices { armed[i] = true }
     }
 }
 

@@ -138,6 +138,25 @@ struct VoiceCommandTests {
         #expect(bad.status == 1 && bad.err.contains("splits.csv"))
     }
 
+    @Test func streamEvaluationScoresTheBundledStream() throws {
+        let dir = try Self.tempDir()
+        let r = try Self.run(["eval", "--stream", Self.demo, "--truth", Self.root + "/Datasets/voice/demo-truth.csv",
+                              "--det", dir + "/det.svg", "--json", dir + "/s.json", "--model", Self.model])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("4 keywords, 1 other words"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/s.json"))) as? [String: Any])
+        let points = try #require(json["points"] as? [[String: Any]])
+        let at08 = try #require(points.first { abs(($0["threshold"] as? Double ?? 0) - 0.8) < 1e-6 })
+        #expect(at08["hits"] as? Int == 4 && at08["false_alarms"] as? Int == 0, "\(at08)")
+        // Lower thresholds can only add detections.
+        let at03 = try #require(points.first { abs(($0["threshold"] as? Double ?? 0) - 0.3) < 1e-6 })
+        #expect((at03["false_alarms"] as? Int ?? -1) >= 0 && (at03["hits"] as? Int ?? 0) >= 4)
+        let svg = try String(contentsOfFile: dir + "/det.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>\n"))
+        let noTruth = try Self.run(["eval", "--stream", Self.demo])
+        #expect(noTruth.status == 64 && noTruth.err.contains("--truth"))
+    }
+
     @Test func errorsNameWhatIsWrong() throws {
         let missing = try Self.run(["listen", "--file", "/nonexistent/x.wav", "--model", Self.model])
         #expect(missing.status == 1 && missing.err.contains("/nonexistent/x.wav"))
@@ -153,7 +172,7 @@ struct VoiceCommandTests {
 
     /// The anchor: ML-zoo reports 94.8 % for DS-CNN-S fp32 on these test clips with TF's front end; a big gap
     /// means a front-end or label bug.
-    @Test(.enabled(if: SharedData.path("datasets/kws/splits.csv") != nil, "../shared/datasets/kws not found"))
+    @Test(SharedData.needs("datasets/kws/splits.csv"))
     func testSplitAccuracyIsNearTheAnchor() throws {
         let data = try #require(SharedData.path("datasets/kws"))
         let dir = try Self.tempDir()
