@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
         // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
-        .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
+        .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise", "wearable"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),

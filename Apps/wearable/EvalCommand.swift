@@ -28,6 +28,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Early-exit threshold of the fixed policy (1: always run to the final exit).")
     var threshold: Float = 0.95
 
+    @Option(help: "Per-class probability factors N,S,V,F,Q (overrides the model's wearable.classScale).")
+    var classScale: String?
+
     func run() throws {
         let set = try RecordSet(directory: data)
         let names = try set.resolve(records)
@@ -36,6 +39,11 @@ struct EvalCommand: ParsableCommand {
         var classification: ClassificationReport? = nil
         if let model {
             let classifier = try BeatClassifier(path: model, policy: FixedThresholdPolicy(threshold: threshold))
+            if let classScale {
+                let v = classScale.split(separator: ",").compactMap { Float($0) }
+                guard v.count == 5 else { throw ValidationError("--class-scale needs 5 numbers (N,S,V,F,Q)") }
+                classifier.classScale = v
+            }
             var total = ClassificationReport()
             for n in names {
                 let rec = try ECGRecord.load(set.path(n), annotator: annotator)

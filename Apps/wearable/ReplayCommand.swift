@@ -97,6 +97,8 @@ struct ReplayCommand: ParsableCommand {
                 try WFDBAnnotationFile.write(ECGStream.annotations(beats), to: (dir.isEmpty ? "." : dir) + "/\(rec.name).\(ext)")
             }
             if first, let svg {
+                let parent = (svg as NSString).deletingLastPathComponent
+                if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
                 let p = span.split(separator: ",").map { Double($0)! }
                 try StripChart.svg(samples: rec.samples, rate: rec.rate, start: p[0], seconds: p[1], beats: beats, title: "\(rec.name) \(rec.lead)")
                     .write(toFile: svg, atomically: true, encoding: .utf8)

@@ -3,7 +3,7 @@ import EdgewiseModel
 import EdgewiseTrain
 import Foundation
 
-/// The multi-exit 1-D CNN for AAMI beat classes. Input `[1, 1, 90, 6]`: the beat window with the RR
+/// The multi-exit 1-D CNN for AAMI beat classes. Input `[1, 1, 90, 7]`: the beat window, the patient template and the RR
 /// features as constant extra channels. Stage "stem": two strided convolutions (k 7 and 5) with batch
 /// norm and ReLU, exit "early" (flatten → dense → softmax); stage "body": two more convolutions, exit
 /// "final". Each head also has a linear path from the raw input. Built with ``GraphBuilder``; trained with ``Trainer`` from an `edgewise train`-style recipe
@@ -89,12 +89,17 @@ public final class BeatClassifier: @unchecked Sendable {
     public var policy: any BeatExitPolicy
     /// MACs of a full run to the final exit.
     public let fullMACs: Int
+    /// Per-class factors applied to the probabilities before the decision (a prior shift tuned on
+    /// held-out DS1 records; from the model's `wearable.classScale` metadata, default all 1).
+    public var classScale: [Float]
 
     public init(model: Model, policy: any BeatExitPolicy = FixedThresholdPolicy()) throws {
         self.model = model
         executor = try Executor(graph: model.graph)
         self.policy = policy
         fullMACs = executor.runToEnd().cumulativeMACs
+        classScale = model.metadata["wearable.classScale"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? []
+        if classScale.count != 5 { classScale = [Float](repeating: 1, count: 5) }
     }
 
     /// Loads a model file.
@@ -107,8 +112,12 @@ public final class BeatClassifier: @unchecked Sendable {
         input.withUnsafeBufferPointer { src in _ = executor.input.update(fromContentsOf: src) }
         let policy = self.policy
         let out = executor.run { e in e.isFinal || !policy.shouldStop(exit: e.index, probabilities: e.values) ? .continue : .stop }
-        var best = 0
-        for k in out.values.indices where out.values[k] > out.values[best] { best = k }
-        return BeatDecision(aami: AAMIClass(rawValue: best) ?? .q, confidence: out.values[best], exit: out.name, exitIndex: out.index, macs: out.cumulativeMACs)
+        var best = 0, sum: Float = 0, top: Float = -1
+        for k in out.values.indices {
+            let p = out.values[k] * (k < classScale.count ? classScale[k] : 1)
+            sum += p
+            if p > top { top = p; best = k }
+        }
+        return BeatDecision(aami: AAMIClass(rawValue: best) ?? .q, confidence: top / max(sum, 1e-12), exit: out.name, exitIndex: out.index, macs: out.cumulativeMACs)
     }
 }
