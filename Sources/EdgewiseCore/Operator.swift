@@ -127,27 +127,31 @@ public enum Operator: Hashable, Codable, Sendable {
     /// Inputs: x (quantised). Output: float32.
     case dequantize
 
-    /// A short name for reports (`conv2d`, `dense`, …).
-    public var kindName: String {
+    /// The operator's definition: the one registry that maps each case to the file that implements
+    /// it (`Operators/<Name>.swift`). Adding an operator adds one case above and one line here.
+    public var definition: any OperatorDefinition {
         switch self {
-        case .conv2d: return "conv2d"
-        case .depthwiseConv2d: return "depthwise_conv2d"
-        case .dense: return "dense"
-        case .batchNorm: return "batch_norm"
-        case .activation(let a): return a.rawValue
-        case .maxPool2d: return "max_pool2d"
-        case .averagePool2d: return "average_pool2d"
-        case .globalAveragePool: return "global_average_pool"
-        case .add: return "add"
-        case .concat: return "concat"
-        case .reshape: return "reshape"
-        case .softmax: return "softmax"
-        case .layerNorm: return "layer_norm"
-        case .matmul: return "matmul"
-        case .multiHeadSelfAttention: return "multi_head_self_attention"
-        case .dropout: return "dropout"
-        case .quantize: return "quantize"
-        case .dequantize: return "dequantize"
+        case .conv2d(let a): return Operator.Conv2D(a)
+        case .depthwiseConv2d(let a): return Operator.DepthwiseConv2D(a)
+        case .dense(let act): return Operator.Dense(activation: act)
+        case .batchNorm(let eps): return Operator.BatchNorm(epsilon: eps)
+        case .activation(let f): return Operator.ActivationLayer(f)
+        case .maxPool2d(let a): return Operator.Pool2D(a, isMax: true)
+        case .averagePool2d(let a): return Operator.Pool2D(a, isMax: false)
+        case .globalAveragePool: return Operator.GlobalAveragePool()
+        case .add(let act): return Operator.Add(activation: act)
+        case .concat(let axis): return Operator.Concat(axis: axis)
+        case .reshape(let s): return Operator.Reshape(s)
+        case .softmax: return Operator.Softmax()
+        case .layerNorm(let eps): return Operator.LayerNorm(epsilon: eps)
+        case .matmul(let tb): return Operator.MatMul(transposeB: tb)
+        case .multiHeadSelfAttention(let heads): return Operator.MultiHeadSelfAttention(heads: heads)
+        case .dropout(let rate): return Operator.Dropout(rate: rate)
+        case .quantize: return Operator.Quantize()
+        case .dequantize: return Operator.Dequantize()
         }
     }
+
+    /// A short name for reports (`conv2d`, `dense`, …).
+    public var kindName: String { definition.kindName }
 }

@@ -118,23 +118,6 @@ enum StructureCodec {
         return nil
     }
 
-    /// Every integer attribute of `op` (dimensions of a reshape target included).
-    static func integers(of op: Operator) -> [Int] {
-        func conv(_ a: ConvAttributes) -> [Int] {
-            [a.stride.h, a.stride.w, a.dilation.h, a.dilation.w, a.padding.top, a.padding.bottom,
-             a.padding.left, a.padding.right, a.depthMultiplier]
-        }
-        func pool(_ a: PoolAttributes) -> [Int] {
-            [a.window.h, a.window.w, a.stride.h, a.stride.w, a.padding.top, a.padding.bottom, a.padding.left, a.padding.right]
-        }
-        switch op {
-        case .conv2d(let a), .depthwiseConv2d(let a): return conv(a)
-        case .maxPool2d(let a), .averagePool2d(let a): return pool(a)
-        case .concat(let axis): return [axis]
-        case .reshape(let s): return s.dims
-        case .multiHeadSelfAttention(let heads): return [heads]
-        case .dense, .batchNorm, .activation, .globalAveragePool, .add, .softmax, .layerNorm, .matmul, .dropout, .quantize, .dequantize:
-            return []
-        }
-    }
+    /// Every integer attribute of `op` (dimensions of a reshape target included): the operator's own file says.
+    static func integers(of op: Operator) -> [Int] { op.definition.integerAttributes }
 }

@@ -90,9 +90,17 @@ public final class Executor: @unchecked Sendable {
             return isa
         } ?? KernelISA.resolve(nil)
         let order = graph.nodesInExecutionOrder
-        let scratch = order.map { Executor.scratchBytes(for: $0.node, in: graph) }
+        // Sizes come from files: scratch sizes are overflow-checked (validation did too) and the planner
+        // saturates instead of overflowing, so an absurd model reaches the arena limit check below.
+        var scratch: [Int] = []
+        for (node, _, _) in order {
+            guard let bytes = Executor.scratchBytes(for: node, in: graph) else {
+                throw ExecutorError.arenaTooLarge(bytes: .max, limit: options.maxArenaBytes)
+            }
+            scratch.append(bytes)
+        }
         plan = MemoryPlan(graph: graph, scratchBytes: scratch, planner: GreedyArenaPlanner())
-        guard plan.arenaBytes <= options.maxArenaBytes else {
+        guard plan.arenaBytes <= options.maxArenaBytes, plan.arenaBytes < Int.max / 2 else {
             throw ExecutorError.arenaTooLarge(bytes: plan.arenaBytes, limit: options.maxArenaBytes)
         }
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, arenaAlignment), alignment: arenaAlignment)
@@ -178,10 +186,6 @@ public final class Executor: @unchecked Sendable {
         return (arena + plan.valueOffsets[v]!).assumingMemoryBound(to: Float.self)
     }
 
-    private func buffer(_ v: ValueID) -> UnsafeMutableBufferPointer<Float> {
-        UnsafeMutableBufferPointer(start: pointer(v), count: graph.values[v].shape.elementCount)
-    }
-
     /// The C kernels' geometry for a conv/depthwise node with a `kernel.h × kernel.w` window.
     static func convParams(_ xs: Shape, _ ys: Shape, kernel: Size2D, _ a: ConvAttributes, clamp: (Float, Float)) -> ew_conv_params {
         let x = xs.nhwc, y = ys.nhwc
@@ -203,220 +207,20 @@ public final class Executor: @unchecked Sendable {
                               depth_multiplier: 1, act_min: -.infinity, act_max: .infinity)
     }
 
-    static func scratchBytes(for node: Node, in graph: Graph) -> Int {
-        switch node.op {
-        case .conv2d(let a):
-            let w = graph.values[node.inputs[1]].shape
-            var p = convParams(graph.values[node.inputs[0]].shape, graph.values[node.output].shape,
-                               kernel: Size2D(w[0], w[1]), a, clamp: (0, 0))
-            return ew_conv2d_f32_scratch_bytes(&p)
-        case .multiHeadSelfAttention:
-            // Q, K, V, context, one head's scores, and one head's Kᵀ (GEMM path).
-            let x = graph.values[node.inputs[0]].shape
-            return (5 * x[1] * x[2] + x[1] * x[1]) * 4
-        case .matmul(transposeB: true):
-            // One batch of B transposed, for the GEMM path.
-            let b = graph.values[node.inputs[1]].shape
-            return b[-1] * b[-2] * 4
-        default:
-            return 0
-        }
+    /// Arena scratch the node's optimised step needs (``OperatorDefinition/scratchBytes(inputs:output:)``),
+    /// `nil` when the size overflows.
+    static func scratchBytes(for node: Node, in graph: Graph) -> Int? {
+        node.op.definition.scratchBytes(inputs: node.inputs.map { graph.values[$0].shape }, output: graph.values[node.output].shape)
     }
 
+    /// Compiles one node into a step: its operator's file decides the kernel (``OperatorDefinition/compile(_:)``).
     private func compile(_ node: Node, stage: Int, inHead: Bool, step: Int, scratch: [Int]) throws -> Step {
-        let shapes = node.inputs.map { graph.values[$0].shape }
-        let ys = graph.values[node.output].shape
-        let x = buffer(node.inputs[0])
-        let y = buffer(node.output)
-        let xr = UnsafeBufferPointer(x)
         let macs = graph.macs(of: node)
-        let table = isa.table?.pointee
         let parallel = options.threads > 1 && macs >= options.parallelMACThreshold ? options.threads : 1
-        func const(_ i: Int) -> UnsafeBufferPointer<Float>? { node.inputs.count > i ? UnsafeBufferPointer(buffer(node.inputs[i])) : nil }
-        /// Applies an activation the C kernels cannot fuse (they fuse clamps only).
-        func postActivation(_ act: Activation) -> (() -> Void)? {
-            guard act.clampBounds == nil else { return nil }
-            return { ReferenceKernels.activation(UnsafeBufferPointer(y), act, into: y) }
-        }
-        var run: () -> Void
-
-        switch node.op {
-        case .conv2d(let a):
-            let w = const(1)!, bias = const(2)
-            if let table {
-                var p = Executor.convParams(shapes[0], ys, kernel: Size2D(shapes[1][0], shapes[1][1]), a, clamp: a.activation.clampBounds ?? (-.infinity, .infinity))
-                let scratchPtr = scratch[step] > 0 ? arena + plan.scratchOffsets[step]! : nil
-                let conv = table.conv2d_f32!, gemm = table.gemm_f32!, post = postActivation(a.activation)
-                let isPointwise = scratch[step] == 0
-                let m = ys.elementCount / ys.last, n = ys.last, k = shapes[0].last
-                if isPointwise && parallel > 1 {
-                    run = {
-                        Executor.parallelRows(m, parallel) { r0, r1 in
-                            gemm(r1 - r0, n, k, xr.baseAddress! + r0 * k, k, w.baseAddress!, n, bias?.baseAddress,
-                                 y.baseAddress! + r0 * n, n, p.act_min, p.act_max)
-                        }
-                        post?()
-                    }
-                } else {
-                    run = {
-                        conv(&p, xr.baseAddress!, w.baseAddress!, bias?.baseAddress, y.baseAddress!, scratchPtr)
-                        post?()
-                    }
-                }
-            } else {
-                run = { ReferenceKernels.conv2d(xr, shapes[0], weights: w, shapes[1], bias: bias, a, into: y, ys) }
-            }
-        case .depthwiseConv2d(let a):
-            let w = const(1)!, bias = const(2)
-            if let table {
-                var p = Executor.convParams(shapes[0], ys, kernel: Size2D(shapes[1][0], shapes[1][1]), a, clamp: a.activation.clampBounds ?? (-.infinity, .infinity))
-                let dw = table.depthwise_conv2d_f32!, post = postActivation(a.activation)
-                run = { dw(&p, xr.baseAddress!, w.baseAddress!, bias?.baseAddress, y.baseAddress!); post?() }
-            } else {
-                run = { ReferenceKernels.depthwiseConv2d(xr, shapes[0], weights: w, shapes[1], bias: bias, a, into: y, ys) }
-            }
-        case .dense(let act):
-            let w = const(1)!, bias = const(2)
-            let k = shapes[1][0], n = shapes[1][1], m = shapes[0].elementCount / k
-            if let table {
-                let gemm = table.gemm_f32!, clamp = act.clampBounds ?? (-.infinity, .infinity), post = postActivation(act)
-                run = {
-                    Executor.parallelRows(m, parallel) { r0, r1 in
-                        gemm(r1 - r0, n, k, xr.baseAddress! + r0 * k, k, w.baseAddress!, n, bias?.baseAddress,
-                             y.baseAddress! + r0 * n, n, clamp.min, clamp.max)
-                    }
-                    post?()
-                }
-            } else {
-                run = { ReferenceKernels.dense(xr, shapes[0], weights: w, shapes[1], bias: bias, activation: act, into: y) }
-            }
-        case .batchNorm(let eps):
-            let g = const(1)!, b = const(2)!, mu = const(3)!, v = const(4)!
-            let c = shapes[0].last
-            if table != nil {
-                // Batch norms that could not be folded: per-channel scale and shift, computed once here.
-                let scale = (0..<c).map { g[$0] / (v[$0] + eps).squareRoot() }
-                let shift = (0..<c).map { b[$0] - mu[$0] * scale[$0] }
-                run = {
-                    scale.withUnsafeBufferPointer { sc in
-                        shift.withUnsafeBufferPointer { sh in
-                            ChannelLastKernels.scaleShift(xr.baseAddress!, count: y.count, channels: c, scale: sc.baseAddress!, shift: sh.baseAddress!, into: y.baseAddress!)
-                        }
-                    }
-                }
-            } else {
-                run = { ReferenceKernels.batchNorm(xr, channels: c, gamma: g, beta: b, mean: mu, variance: v, epsilon: eps, into: y) }
-            }
-        case .activation(let act):
-            run = { ReferenceKernels.activation(xr, act, into: y) }
-        case .maxPool2d(let a), .averagePool2d(let a):
-            let isMax: Bool
-            if case .maxPool2d = node.op { isMax = true } else { isMax = false }
-            if let table {
-                let pool = table.pool2d_f32!
-                var p = Executor.poolParams(shapes[0], ys, window: a.window, stride: a.stride, padding: a.padding)
-                run = { pool(&p, xr.baseAddress!, y.baseAddress!, isMax ? 1 : 0) }
-            } else {
-                run = { ReferenceKernels.pool2d(xr, shapes[0], a, max: isMax, into: y, ys) }
-            }
-        case .globalAveragePool:
-            if let table {
-                // The whole map is one window.
-                let pool = table.pool2d_f32!
-                let x = shapes[0].nhwc
-                var p = Executor.poolParams(shapes[0], shapes[0].rank == 4 ? [x.n, 1, 1, x.c] : [x.n, 1, x.c],
-                                            window: Size2D(x.h, x.w), stride: .one, padding: .valid)
-                run = { pool(&p, xr.baseAddress!, y.baseAddress!, 0) }
-            } else {
-                run = { ReferenceKernels.globalAveragePool(xr, shapes[0], into: y) }
-            }
-        case .add(let act):
-            let b = UnsafeBufferPointer(buffer(node.inputs[1]))
-            if table != nil, let clamp = act.clampBounds {
-                run = { ChannelLastKernels.add(xr.baseAddress!, b.baseAddress!, count: y.count, clamp: clamp, into: y.baseAddress!) }
-            } else {
-                run = { ReferenceKernels.add(xr, b, activation: act, into: y) }
-            }
-        case .concat(let axis):
-            let ins = node.inputs.map { UnsafeBufferPointer(buffer($0)) }
-            if table != nil {
-                let ax = axis < 0 ? shapes[0].rank + axis : axis
-                let outer = shapes[0].dims[..<ax].reduce(1, *), inner = shapes[0].dims[(ax + 1)...].reduce(1, *)
-                let slabs = shapes.map { $0[ax] * inner }, pointers = ins.map { $0.baseAddress! }
-                run = { ChannelLastKernels.concat(pointers, slabs: slabs, outer: outer, into: y.baseAddress!) }
-            } else {
-                run = { ReferenceKernels.concat(ins, shapes, axis: axis, into: y) }
-            }
-        case .reshape, .dropout:
-            if graph.isConstant(node.inputs[0]) {
-                run = { _ = y.update(fromContentsOf: xr) }
-            } else {
-                run = {}  // the plan aliases the output to the input (dropout is the identity at inference)
-            }
-        case .softmax:
-            run = { ReferenceKernels.softmax(xr, lastAxis: shapes[0].last, into: y) }
-        case .layerNorm(let eps):
-            let g = const(1)!, b = const(2)!
-            run = { ReferenceKernels.layerNorm(xr, lastAxis: shapes[0].last, gamma: g, beta: b, epsilon: eps, into: y) }
-        case .matmul(let tb):
-            let b = UnsafeBufferPointer(buffer(node.inputs[1]))
-            if let table {
-                let gemm = table.gemm_f32!
-                let m = shapes[0][-2], k = shapes[0][-1], n = ys[-1], batches = shapes[0].elementCount / (m * k)
-                let packed = tb ? (arena + plan.scratchOffsets[step]!).assumingMemoryBound(to: Float.self) : nil
-                run = {
-                    for bt in 0..<batches {
-                        var bp = UnsafePointer(b.baseAddress! + bt * k * n)
-                        if let packed {
-                            // B is [N, K]: transpose this batch into [K, N] for the GEMM.
-                            ChannelLastKernels.transpose(bp, rows: n, cols: k, ld: k, into: packed)
-                            bp = UnsafePointer(packed)
-                        }
-                        gemm(m, n, k, xr.baseAddress! + bt * m * k, k, bp, n, nil, y.baseAddress! + bt * m * n, n, -.infinity, .infinity)
-                    }
-                }
-            } else {
-                run = { ReferenceKernels.matmul(xr, shapes[0], b, shapes[1], transposeB: tb, into: y) }
-            }
-        case .multiHeadSelfAttention(let heads):
-            let p = (1...8).map { const($0)! }
-            let s = UnsafeMutableBufferPointer(start: (arena + plan.scratchOffsets[step]!).assumingMemoryBound(to: Float.self),
-                                               count: scratch[step] / 4)
-            if let table {
-                let gemm = table.gemm_f32!
-                let n = shapes[0][0], t = shapes[0][1], d = shapes[0][2], hd = d / heads
-                let scale = 1 / Float(hd).squareRoot()
-                let w = p.map { $0.baseAddress! }
-                run = {
-                    let q = s.baseAddress!, k = q + t * d, v = k + t * d, ctx = v + t * d, scores = ctx + t * d, kt = scores + t * t
-                    for bt in 0..<n {
-                        let xb = xr.baseAddress! + bt * t * d
-                        gemm(t, d, d, xb, d, w[0], d, w[4], q, d, -.infinity, .infinity)
-                        gemm(t, d, d, xb, d, w[1], d, w[5], k, d, -.infinity, .infinity)
-                        gemm(t, d, d, xb, d, w[2], d, w[6], v, d, -.infinity, .infinity)
-                        for h in 0..<heads {
-                            let off = h * hd
-                            // scores = Q_h · K_hᵀ (K_h packed transposed), scaled, softmax over keys.
-                            ChannelLastKernels.transpose(k + off, rows: t, cols: hd, ld: d, into: kt)
-                            gemm(t, t, hd, q + off, d, kt, t, nil, scores, t, -.infinity, .infinity)
-                            for i in 0..<(t * t) { scores[i] *= scale }
-                            let sb = UnsafeMutableBufferPointer(start: scores, count: t * t)
-                            ReferenceKernels.softmax(UnsafeBufferPointer(sb), lastAxis: t, into: sb)
-                            // context_h = scores · V_h, written into its column band of the context.
-                            gemm(t, hd, t, scores, t, v + off, d, nil, ctx + off, d, -.infinity, .infinity)
-                        }
-                        gemm(t, d, d, ctx, d, w[3], d, w[7], y.baseAddress! + bt * t * d, d, -.infinity, .infinity)
-                    }
-                }
-            } else {
-                run = {
-                ReferenceKernels.multiHeadSelfAttention(xr, shapes[0], heads: heads, wq: p[0], wk: p[1], wv: p[2], wo: p[3],
-                                                        bq: p[4], bk: p[5], bv: p[6], bo: p[7], scratch: s, into: y)
-                }
-            }
-        case .quantize, .dequantize:
-            throw ExecutorError.unsupportedOperator(node: node.name, op: node.op.kindName, reason: "int8 execution arrives with the compression work")
-        }
+        let compiler = StepCompiler(node: node, graph: graph, table: isa.table?.pointee, parallel: parallel,
+                                    scratch: scratch[step] > 0 ? arena + plan.scratchOffsets[step]! : nil,
+                                    scratchByteCount: scratch[step], resolve: { [unowned self] v in self.pointer(v) })
+        let run = try node.op.definition.compile(compiler)
         return Step(node: node, stage: stage, inHead: inHead, macs: macs, run: run)
     }
 

@@ -14,7 +14,17 @@ public protocol ArenaPlanner {
 /// The byte alignment of every buffer in the arena (one cache line; enough for AVX-512 loads).
 public let arenaAlignment = 64
 
-@inline(__always) func alignUp(_ n: Int, _ a: Int = arenaAlignment) -> Int { (n + a - 1) / a * a }
+/// `n` rounded up to a multiple of `a`; saturates at the largest multiple instead of overflowing
+/// (sizes come from files; the executor refuses such arenas by its limit).
+@inline(__always) func alignUp(_ n: Int, _ a: Int = arenaAlignment) -> Int {
+    n > Int.max - a ? Int.max / a * a : (n + a - 1) / a * a
+}
+
+/// `a + b`, saturating at `Int.max`.
+@inline(__always) func saturatingSum(_ a: Int, _ b: Int) -> Int {
+    let (s, o) = a.addingReportingOverflow(b)
+    return o ? .max : s
+}
 
 struct PlannedBuffer {
     var size: Int, firstUse: Int, lastUse: Int, offset: Int = 0
@@ -32,7 +42,7 @@ public struct LinearArenaPlanner: ArenaPlanner {
     }
     public mutating func plan() {
         var at = 0
-        for i in buffers.indices { buffers[i].offset = at; at += buffers[i].size }
+        for i in buffers.indices { buffers[i].offset = at; at = saturatingSum(at, buffers[i].size) }
         peakBytes = at
     }
     public func offset(ofBuffer index: Int) -> Int { buffers[index].offset }
@@ -59,12 +69,12 @@ public struct GreedyArenaPlanner: ArenaPlanner {
             var candidate = 0
             for j in live {
                 let o = buffers[j]
-                if candidate + b.size <= o.offset { break }
-                candidate = max(candidate, o.offset + o.size)
+                if saturatingSum(candidate, b.size) <= o.offset { break }
+                candidate = max(candidate, saturatingSum(o.offset, o.size))
             }
             buffers[i].offset = candidate
             placed.append(i)
-            peakBytes = max(peakBytes, candidate + b.size)
+            peakBytes = max(peakBytes, saturatingSum(candidate, b.size))
         }
     }
     public func offset(ofBuffer index: Int) -> Int { buffers[index].offset }

@@ -36,10 +36,7 @@ public struct MemoryPlan: Sendable {
         var root: [ValueID: ValueID] = [:]
         func find(_ v: ValueID) -> ValueID { var v = v; while let r = root[v] { v = r }; return v }
         for (n, _, _) in order {
-            switch n.op {
-            case .reshape, .dropout: if !graph.isConstant(n.inputs[0]) { root[n.output] = find(n.inputs[0]) }
-            default: break
-            }
+            if n.op.definition.aliasesInput, !graph.isConstant(n.inputs[0]) { root[n.output] = find(n.inputs[0]) }
         }
         var first: [ValueID: Int] = [graph.input: 0]
         var last: [ValueID: Int] = [graph.input: 0]
@@ -56,7 +53,7 @@ public struct MemoryPlan: Sendable {
 
         var ids: [(index: Int, value: ValueID?, step: Int?)] = []
         for v in first.keys.sorted() {
-            let bytes = graph.values[v].dtype.byteCount(for: graph.values[v].shape.elementCount) ?? 0
+            let bytes = graph.values[v].shape.checkedElementCount.flatMap { graph.values[v].dtype.byteCount(for: $0) } ?? .max
             let i = planner.addBuffer(size: bytes, firstUse: first[v]!, lastUse: last[v]!)
             ids.append((i, v, nil))
             buffers.append(Buffer(name: graph.values[v].name, offset: 0, bytes: bytes, firstStep: first[v]!, lastStep: last[v]!, isScratch: false))
@@ -75,6 +72,6 @@ public struct MemoryPlan: Sendable {
             if let s = id.step { scratchOffsets[s] = off }
         }
         for (alias, _) in root { valueOffsets[alias] = valueOffsets[find(alias)] }
-        unsharedBytes = buffers.reduce(0) { $0 + alignUp($1.bytes) }
+        unsharedBytes = buffers.reduce(0) { saturatingSum($0, alignUp($1.bytes)) }
     }
 }
