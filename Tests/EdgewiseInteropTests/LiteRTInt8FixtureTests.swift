@@ -57,7 +57,7 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
 /// at every layer means every kernel was fed LiteRT's own input tensor and reproduced its output.
 /// With `EDGEWISE_LITERT_DUMP=DIR` (from `litert-int8-fixtures.py --dump DIR`) a mismatch also reports
 /// the LSB difference against the full tensor.
-@Suite("int8 reference kernels vs LiteRT BUILTIN_REF", .enabled(if: Shared.available, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+@Suite("int8 reference kernels vs LiteRT BUILTIN_REF", Shared.needsModels)
 struct LiteRTInt8FixtureTests {
     struct Mismatch: CustomStringConvertible {
         var sample: Int, op: Int, name: String, detail: String
