@@ -28,6 +28,8 @@ demo: build
 	$(BIN) demo
 	.build/$(CONFIG)/voice listen --file Datasets/voice/demo.wav --fast
 	$(BIN) policy status
+	.build/$(CONFIG)/wearable replay Datasets/wearable/119_excerpt Datasets/wearable/232_excerpt --out out/wearable --json --annotations wear --svg out/wearable/strip-119.svg --span 20,10
+	@head -n 3 out/wearable/119_excerpt.jsonl
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)

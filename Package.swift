@@ -88,10 +88,10 @@ let package = Package(
             ],
             path: "Apps/voice"),
         // Wearable pipeline: ECG records, QRS scoring (bxb-style), beat features and classes, replay, PPG heart rate.
-        .target(name: "EdgewiseWearable", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseSignalFiles"],
+        .target(name: "EdgewiseWearable", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseSignalFiles", "EdgewisePolicy"],
                 path: "Sources/EdgewiseWearable"),
         // The wearable app: argument parsing and wiring only.
-        .executableTarget(name: "wearable", dependencies: ["EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles",
+        .executableTarget(name: "wearable", dependencies: ["EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles", "EdgewiseModel", "EdgewisePolicy",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Apps/wearable"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
@@ -113,12 +113,12 @@ let package = Package(
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests",
                     exclude: ["Fixtures"]),  // Fixtures/litert-int8: LiteRT reference CRCs (Scripts/litert-int8-fixtures.py)
         // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
-        .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
+        .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise", "wearable"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTesting", "EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
         .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
-        .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles"], path: "Tests/EdgewiseWearableTests"),
+        .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles", "EdgewiseModel", "EdgewisePolicy"], path: "Tests/EdgewiseWearableTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
         // End to end: runs the built `voice` binary on the bundled stream (the dependency builds it first).
         .testTarget(name: "VoiceAppTests", dependencies: ["EdgewiseTesting", "voice"], path: "Tests/VoiceAppTests"),

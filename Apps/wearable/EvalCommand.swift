@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgewiseSignal
+import EdgewisePolicy
 import EdgewiseWearable
 import Foundation
 
@@ -25,8 +26,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Beat model: also classify beats and print the AAMI confusion matrix (EC57 style).")
     var model: String?
 
-    @Option(help: "Early-exit threshold of the fixed policy (1: always run to the final exit).")
-    var threshold: Float = 0.95
+    @Option(help: "Use a fixed early-exit threshold instead of the adaptive policy (1: always run to the final exit).")
+    var threshold: Float?
+
+    @Option(help: "Adaptive exit policy mode (performance, balanced, saver, auto); default balanced when the model is calibrated (`wearable calibrate`), else a fixed 0.95 threshold.")
+    var mode: PolicyMode?
+
+    @Option(help: "Per-class probability factors N,S,V,F,Q (overrides the model's wearable.classScale).")
+    var classScale: String?
 
     func run() throws {
         let set = try RecordSet(directory: data)
@@ -35,14 +42,21 @@ struct EvalCommand: ParsableCommand {
         print(report.table())
         var classification: ClassificationReport? = nil
         if let model {
-            let classifier = try BeatClassifier(path: model, policy: FixedThresholdPolicy(threshold: threshold))
+            let classifier = try BeatClassifier(path: model, policy: FixedThresholdPolicy(threshold: threshold ?? 0.95))
+            let chosen = threshold == nil ? (mode ?? (classifier.isCalibrated ? .balanced : nil)) : nil
+            if let chosen { try classifier.useAdaptivePolicy(mode: chosen, file: model) }
+            if let classScale {
+                let v = classScale.split(separator: ",").compactMap { Float($0) }
+                guard v.count == 5 else { throw ValidationError("--class-scale needs 5 numbers (N,S,V,F,Q)") }
+                classifier.classScale = v
+            }
             var total = ClassificationReport()
             for n in names {
                 let rec = try ECGRecord.load(set.path(n), annotator: annotator)
                 let (beats, stream) = ECGStream.run(rec, classifier: classifier)
                 total.add(ECGStream.score(beats, rec, stream: stream))
             }
-            print("beat classes, records \(records) (\(names.count) records), model \(model), early-exit threshold \(threshold):")
+            print("beat classes, records \(records) (\(names.count) records), model \(model), " + (classifier.adaptive.map { "adaptive policy, mode \($0.mode.rawValue):" } ?? "fixed early-exit threshold \(threshold ?? 0.95):"))
             print(total.table())
             classification = total
         }

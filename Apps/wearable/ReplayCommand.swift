@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgewiseSignalFiles
+import EdgewisePolicy
 import EdgewiseWearable
 import Foundation
 
@@ -21,8 +22,11 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Beat model file (default: Datasets/wearable/ecg-beats.edgewise when present).")
     var model: String?
 
-    @Option(help: "Stop at the early exit when its top probability reaches this (the fixed policy).")
-    var threshold: Float = 0.95
+    @Option(help: "Use a fixed early-exit threshold instead of the adaptive policy (1: always run to the final exit).")
+    var threshold: Float?
+
+    @Option(help: "Adaptive exit policy mode (performance, balanced, saver, auto); default balanced when the model is calibrated (`wearable calibrate`), else a fixed 0.95 threshold.")
+    var mode: PolicyMode?
 
     @Option(help: "Replay at N × real time (sleeps between samples); default: as fast as possible.")
     var speed: Double?
@@ -54,7 +58,8 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty && !stdin { throw ValidationError("give at least one record or file, or --stdin") }
         if let speed, speed <= 0 { throw ValidationError("--speed must be > 0") }
-        if !(0...1).contains(threshold) { throw ValidationError("--threshold must be in 0…1") }
+        if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be in 0…1") }
+        if threshold != nil && mode != nil { throw ValidationError("give --threshold (fixed policy) or --mode (adaptive policy), not both") }
         let parts = span.split(separator: ",")
         guard parts.count == 2, Double(parts[0]) != nil, let l = Double(parts[1]), l > 0 else { throw ValidationError("--span is START,SECONDS") }
     }
@@ -97,6 +102,8 @@ struct ReplayCommand: ParsableCommand {
                 try WFDBAnnotationFile.write(ECGStream.annotations(beats), to: (dir.isEmpty ? "." : dir) + "/\(rec.name).\(ext)")
             }
             if first, let svg {
+                let parent = (svg as NSString).deletingLastPathComponent
+                if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
                 let p = span.split(separator: ",").map { Double($0)! }
                 try StripChart.svg(samples: rec.samples, rate: rec.rate, start: p[0], seconds: p[1], beats: beats, title: "\(rec.name) \(rec.lead)")
                     .write(toFile: svg, atomically: true, encoding: .utf8)
@@ -116,7 +123,10 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write("no beat model (Datasets/wearable/ecg-beats.edgewise): beats are detected, not classified\n".data(using: .utf8)!)
             return nil
         }
-        return try BeatClassifier(path: path, policy: FixedThresholdPolicy(threshold: threshold))
+        let c = try BeatClassifier(path: path, policy: FixedThresholdPolicy(threshold: threshold ?? 0.95))
+        let chosen = threshold == nil ? (mode ?? (c.isCalibrated ? .balanced : nil)) : nil
+        if let chosen { try c.useAdaptivePolicy(mode: chosen, file: path) }
+        return c
     }
 
     private func emit(_ b: ReplayBeat) {

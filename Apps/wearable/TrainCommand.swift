@@ -26,6 +26,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs (overrides the recipe's).")
     var epochs: Int?
 
+    @Option(help: "Per-class probability factors N,S,V,F,Q stored in the model (tuned on the validation records).")
+    var classScale: String?
+
     @Flag(help: "Start over instead of resuming from checkpoints.")
     var restart = false
 
@@ -38,7 +41,11 @@ struct TrainCommand: ParsableCommand {
         let log: (String) -> Void = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
         let throttle = Throttle(seconds: 10)
         let options = TrainerOptions(resume: !restart, progress: { p in if throttle.ready() { FileHandle.standardError.write("\(p)\n".data(using: .utf8)!) } })
-        let result = try BeatTraining.run(recipe: r, data: data, validationRecords: val, options: options, progress: log)
+        var result = try BeatTraining.run(recipe: r, data: data, validationRecords: val, options: options, progress: log)
+        if let classScale {
+            guard classScale.split(separator: ",").compactMap({ Float($0) }).count == 5 else { throw ValidationError("--class-scale needs 5 numbers (N,S,V,F,Q)") }
+            result.model.metadata["wearable.classScale"] = classScale
+        }
         try ModelFile.write(result.model, to: result.modelPath)
         print("validation accuracy: " + zip(result.graph.exits.map(\.head.name), result.validationAccuracy).map { String(format: "%@ %.1f%%", $0 as NSString, $1 * 100) }.joined(separator: ", "))
         print("wrote \(result.modelPath)")

@@ -6,5 +6,9 @@ struct Wearable: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wearable",
         abstract: "Detect and classify heartbeats in wearable ECG/PPG recordings, faster than real time.",
-        subcommands: [ReplayCommand.self, EvalCommand.self, TrainCommand.self, ExcerptCommand.self])
+        subcommands: [ReplayCommand.self, EvalCommand.self, TrainCommand.self, CalibrateCommand.self, ExcerptCommand.self])
 }
+
+import EdgewisePolicy
+
+extension PolicyMode: ExpressibleByArgument {}

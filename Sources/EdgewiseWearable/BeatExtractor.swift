@@ -9,18 +9,20 @@ public struct BeatFeatures: Sendable {
     public var preRR: Double, postRR: Double
     /// Mean of the last 10 RR intervals and of all RR intervals so far (the patient's average).
     public var localRR: Double, averageRR: Double
-    /// The classifier input: `window` points × (1 ECG channel + ``BeatExtractor/rrFeatureCount`` RR channels), channels innermost.
+    /// The classifier input: `window` points × (ECG, patient template, ``BeatExtractor/rrFeatureCount`` RR channels), channels innermost.
     public var input: [Float]
 }
 
 /// Streaming, causal beat extraction: QRS detection, a filtered ECG window around each R peak,
 /// resampled to 125 Hz (32 points before R, 58 after: 0.72 s), normalised by the patient's running
-/// R amplitude, and RR features (pre-RR, post-RR with a one-beat delay, local and patient-average RR,
-/// their ratios) written as constant extra channels beside the waveform.
+/// R amplitude, beside the patient's running average beat (a causal template, so morphology can be
+/// judged relative to this patient's usual beat), and RR features (pre-RR, post-RR with a one-beat
+/// delay, local and patient-average RR, their ratios) written as constant extra channels.
 public struct BeatExtractor: Sendable {
     public static let windowPoints = 90, pointsBeforeR = 32, windowRate = 125.0
     public static let rrFeatureCount = 5
-    public static var channels: Int { 1 + rrFeatureCount }
+    /// ECG window, the patient's running beat template, then the RR features.
+    public static var channels: Int { 2 + rrFeatureCount }
     /// Floats per classifier input.
     public static var inputSize: Int { windowPoints * channels }
 
@@ -36,6 +38,9 @@ public struct BeatExtractor: Sendable {
     private var rrHistory: [Int] = []
     private var rrSum = 0, rrCount = 0
     private var amplitude: Float = 0
+    /// Running average of the patient's normalised beats (before the current one): what "usual" looks like.
+    private var template = [Float](repeating: 0, count: BeatExtractor.windowPoints)
+    private var beatCount = 0
     private let before: Double, after: Double
 
     public init(rate: Double) {
@@ -124,9 +129,15 @@ public struct BeatExtractor: Sendable {
         let rr: [Float] = [clip(preS / avg), clip(postS / avg), clip(preS / local), clip(postS / max(preS, 1e-3)), clip(local / avg)]
         var input = [Float](repeating: 0, count: Self.inputSize)
         let ch = Self.channels
+        let first = beatCount == 0
+        beatCount += 1
+        let alpha = max(Float(1) / Float(beatCount), 0.03)
         for j in 0..<Self.windowPoints {
-            input[j * ch] = (w[j] - mean) * scale
-            for f in 0..<Self.rrFeatureCount { input[j * ch + 1 + f] = rr[f] }
+            let v = (w[j] - mean) * scale
+            input[j * ch] = v
+            input[j * ch + 1] = first ? v : template[j]
+            template[j] += alpha * (min(max(v, -4), 4) - template[j])
+            for f in 0..<Self.rrFeatureCount { input[j * ch + 2 + f] = rr[f] }
         }
         return BeatFeatures(sample: r, preRR: preS, postRR: postS, localRR: local, averageRR: avg, input: input)
     }

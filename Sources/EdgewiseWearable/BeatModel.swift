@@ -1,9 +1,10 @@
 import EdgewiseCore
 import EdgewiseModel
+import EdgewisePolicy
 import EdgewiseTrain
 import Foundation
 
-/// The multi-exit 1-D CNN for AAMI beat classes. Input `[1, 1, 90, 6]`: the beat window with the RR
+/// The multi-exit 1-D CNN for AAMI beat classes. Input `[1, 1, 90, 7]`: the beat window, the patient template and the RR
 /// features as constant extra channels. Stage "stem": two strided convolutions (k 7 and 5) with batch
 /// norm and ReLU, exit "early" (flatten → dense → softmax); stage "body": two more convolutions, exit
 /// "final". Each head also has a linear path from the raw input. Built with ``GraphBuilder``; trained with ``Trainer`` from an `edgewise train`-style recipe
@@ -55,8 +56,8 @@ public enum BeatModel {
     }
 }
 
-/// Decides after each exit whether a beat's classification may stop there. The seam the adaptive exit
-/// policy (EdgewisePolicy) replaces; until then ``FixedThresholdPolicy`` decides.
+/// Decides after each exit whether a beat's classification may stop there when no adaptive policy is
+/// in use (``BeatClassifier/adaptive`` nil): ``FixedThresholdPolicy``.
 public protocol BeatExitPolicy: Sendable {
     /// Whether to stop at exit `index` (not the final one) given its class probabilities.
     func shouldStop(exit index: Int, probabilities: UnsafeBufferPointer<Float>) -> Bool
@@ -89,12 +90,44 @@ public final class BeatClassifier: @unchecked Sendable {
     public var policy: any BeatExitPolicy
     /// MACs of a full run to the final exit.
     public let fullMACs: Int
+    /// Per-class factors applied to the probabilities before the decision (a prior shift tuned on
+    /// held-out DS1 records; from the model's `wearable.classScale` metadata, default all 1).
+    public var classScale: [Float]
+    /// The adaptive exit policy (EdgewisePolicy), when the model carries a calibration and a mode was
+    /// chosen; it then decides instead of ``policy``.
+    public var adaptive: ExitPolicy?
 
     public init(model: Model, policy: any BeatExitPolicy = FixedThresholdPolicy()) throws {
         self.model = model
         executor = try Executor(graph: model.graph)
         self.policy = policy
         fullMACs = executor.runToEnd().cumulativeMACs
+        classScale = model.metadata["wearable.classScale"].map { $0.split(separator: ",").compactMap { Float($0) } } ?? []
+        if classScale.count != 5 { classScale = [Float](repeating: 1, count: 5) }
+    }
+
+    /// Whether the model carries an exit calibration for the adaptive policy.
+    public var isCalibrated: Bool { ((try? PolicyCalibration(model: model)) ?? nil) != nil }
+
+    /// Switches to the adaptive policy in `mode`, using the calibration stored in the model
+    /// (`wearable calibrate`); stage latencies are measured now.
+    public func useAdaptivePolicy(mode: PolicyMode, file: String) throws {
+        guard let cal = try PolicyCalibration(model: model, file: file) else {
+            throw PolicyError.notCalibrated("\(file) has no exit calibration; run `wearable calibrate` first")
+        }
+        let p = try ExitPolicy(calibration: cal, mode: mode)
+        p.measureLatency(executor)
+        adaptive = p
+    }
+
+    /// Calibrates the exits on labelled beats (held-out DS1 records) and stores the calibration in `model`.
+    public static func calibrate(model: inout Model, beats: [BeatFeatures], labels: [Int]) throws -> PolicyCalibration {
+        let exec = try Executor(graph: model.graph)
+        let obs = ExitObservations.collect(executor: exec, count: beats.count, labels: { labels[$0] },
+                                           features: { i, buf in beats[i].input.withUnsafeBufferPointer { _ = buf.update(fromContentsOf: $0) } })
+        let cal = Calibrator.calibrate(obs, measure: .maxProbability)
+        try cal.store(in: &model)
+        return cal
     }
 
     /// Loads a model file.
@@ -105,10 +138,17 @@ public final class BeatClassifier: @unchecked Sendable {
     /// Classifies one beat's input (``BeatExtractor/inputSize`` floats).
     public func classify(_ input: [Float]) -> BeatDecision {
         input.withUnsafeBufferPointer { src in _ = executor.input.update(fromContentsOf: src) }
-        let policy = self.policy
-        let out = executor.run { e in e.isFinal || !policy.shouldStop(exit: e.index, probabilities: e.values) ? .continue : .stop }
-        var best = 0
-        for k in out.values.indices where out.values[k] > out.values[best] { best = k }
-        return BeatDecision(aami: AAMIClass(rawValue: best) ?? .q, confidence: out.values[best], exit: out.name, exitIndex: out.index, macs: out.cumulativeMACs)
+        let out: ExitOutput
+        if let adaptive { out = adaptive.run(executor) } else {
+            let policy = self.policy
+            out = executor.run { e in e.isFinal || !policy.shouldStop(exit: e.index, probabilities: e.values) ? .continue : .stop }
+        }
+        var best = 0, sum: Float = 0, top: Float = -1
+        for k in out.values.indices {
+            let p = out.values[k] * (k < classScale.count ? classScale[k] : 1)
+            sum += p
+            if p > top { top = p; best = k }
+        }
+        return BeatDecision(aami: AAMIClass(rawValue: best) ?? .q, confidence: top / max(sum, 1e-12), exit: out.name, exitIndex: out.index, macs: out.cumulativeMACs)
     }
 }

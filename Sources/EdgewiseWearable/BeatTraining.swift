@@ -24,7 +24,7 @@ public enum BeatTraining {
         let graph = try BeatModel.build(width: r.model.channels, classes: 5, seed: r.seed)
         var result = try Trainer.run(recipe: r, train: train, validation: val, initialGraph: graph, options: options)
         result.model.labels = AAMIClass.allCases.map(\.letter)
-        result.model.metadata["wearable.input"] = "beat window \(BeatExtractor.windowPoints) points at \(BeatExtractor.windowRate) Hz × (ECG + \(BeatExtractor.rrFeatureCount) RR features)"
+        result.model.metadata["wearable.input"] = "beat window \(BeatExtractor.windowPoints) points at \(BeatExtractor.windowRate) Hz × (ECG, patient template, \(BeatExtractor.rrFeatureCount) RR features)"
         result.model.metadata["wearable.training"] = "MIT-BIH DS1 (de Chazal 2004) without \(validationRecords.joined(separator: ",")) (validation)"
         return result
     }

@@ -95,7 +95,7 @@ func syntheticECG(rate: Double, seconds: Double, rr: (Int) -> Double = { 0.8 + 0
         let pb = BeatExtractor.extract(y, rate: 360)
         let premature = pb[21]
         #expect(premature.preRR < 0.5 && premature.postRR > 1.0)
-        #expect(premature.input[1] < -0.3 && premature.input[2] > 0.2)  // pre/avg − 1 and post/avg − 1
+        #expect(premature.input[2] < -0.3 && premature.input[3] > 0.2)  // pre/avg − 1 and post/avg − 1
     }
 }
 
