@@ -26,6 +26,9 @@ build: deps
 
 demo: build
 	$(BIN) demo
+	@echo "--- inspect: enrol on bundled good parts, run the bundled mixed stream, overlays in out/inspect-overlays"
+	.build/$(CONFIG)/inspect enroll --good Datasets/inspect/good -o out/inspect-demo.ewinsp --input-size 128 --fine-bank 2000
+	.build/$(CONFIG)/inspect run --images Datasets/inspect/stream --model out/inspect-demo.ewinsp --overlays out/inspect-overlays
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)

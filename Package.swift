@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
+        .executable(name: "inspect", targets: ["inspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,9 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         // Device I/O: V4L2 cameras, image files and Y4M streams as frame sources (inspect); audio capture (voice).
         .target(name: "EdgewiseDevices", dependencies: ["CV4L2", "CPNG", "CJPEG"], path: "Sources/EdgewiseDevices"),
+        // Anomaly detection for inspect: patch features at two depths, coreset memory bank, GEMM nearest
+        // neighbours, maps, regions, multi-exit; enrolment, evaluation (AUROC), the synthetic demo surfaces.
+        .target(name: "EdgewiseInspection", dependencies: ["EdgewiseCore", "EdgewiseDevices", "CEdgewiseKernels"], path: "Sources/EdgewiseInspection"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
@@ -53,6 +57,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Apps/edgewise"),
+        // The inspect app (defect detection on camera frames): parsing and wiring only.
+        .executableTarget(
+            name: "inspect",
+            dependencies: ["EdgewiseDevices", "EdgewiseInspection", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Apps/inspect"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
@@ -66,6 +75,7 @@ let package = Package(
         // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
         .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
         .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CFakeCamera"], path: "Tests/EdgewiseDevicesTests"),
+        .testTarget(name: "EdgewiseInspectionTests", dependencies: ["EdgewiseInspection", "EdgewiseCore", "EdgewiseTesting", "CMallocCounter"], path: "Tests/EdgewiseInspectionTests"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
