@@ -53,12 +53,18 @@ struct EnrollOptions: ParsableArguments {
     var coarseBank = 1500
     @Option(help: "Fine memory-bank size after coreset subsampling.")
     var fineBank = 6000
+    @Option(help: "Patches sampled over all good parts as coreset candidates.")
+    var candidates = 60_000
     @Option(help: "Share of held-out good parts the threshold may reject.")
     var falseRejectRate: Float = 0.05
     @Option(help: "Early exit: coarse scores below this fraction of the coarse threshold are clearly good.")
     var exitLow: Float = 0.75
     @Option(help: "Early exit: coarse scores above this multiple of the coarse threshold are clearly defective.")
     var exitHigh: Float = 2.5
+    @Option(help: "Fine-grid cells (4 input pixels each) along the frame border left out of maps and scores.")
+    var margin = 0
+    @Option(help: "Gaussian σ (input pixels) smoothing the anomaly map.")
+    var sigma: Float = 4
     @Option(help: "Seed of patch sampling and the coreset start.")
     var seed: UInt64 = 7
 
@@ -71,6 +77,9 @@ struct EnrollOptions: ParsableArguments {
         o.exitLow = exitLow
         o.exitHigh = exitHigh
         o.seed = seed
+        o.margin = margin
+        o.candidateLimit = candidates
+        o.sigma = sigma
         return o
     }
 

@@ -16,6 +16,8 @@ public enum Enrollment {
         public var falseRejectRate: Float = 0.05
         /// Map smoothing σ in input pixels.
         public var sigma: Float = 4
+        /// Border cells (fine grid) left out of maps and scores.
+        public var margin = 0
         /// The fixed early-exit rule (fractions of the coarse threshold).
         public var exitLow: Float = 0.75
         public var exitHigh: Float = 2.5
@@ -74,7 +76,7 @@ public enum Enrollment {
         let header = InspectionModel.Header(
             extractor: ex.identifier, inputSize: options.inputSize, coarseDims: cd, fineDims: fd,
             coarseBankCount: coarseBank.count, fineBankCount: fineBank.count, coarseThreshold: 1, fineThreshold: 1,
-            exitLow: options.exitLow, exitHigh: options.exitHigh, sigma: options.sigma,
+            exitLow: options.exitLow, exitHigh: options.exitHigh, sigma: options.sigma, margin: options.margin,
             falseRejectRate: options.falseRejectRate, trainImages: train.count, holdoutImages: holdout.count)
         var model = InspectionModel(header: header, coarseMean: cMean, coarseInvStd: cInv, fineMean: fMean, fineInvStd: fInv,
                                     coarseBank: coarseBank, fineBank: fineBank)

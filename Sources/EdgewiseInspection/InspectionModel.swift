@@ -39,6 +39,9 @@ public struct InspectionModel: Sendable {
         public var exitHigh: Float
         /// Map smoothing (Gaussian σ in input pixels).
         public var sigma: Float
+        /// Fine-grid cells at the frame border left out of the map and the score (crop edges of real
+        /// parts carry edge artefacts); the coarse stage drops ⌈margin/2⌉ cells.
+        public var margin: Int
         /// The false-reject rate the thresholds were set for, on `holdoutImages` good parts.
         public var falseRejectRate: Float
         public var trainImages: Int

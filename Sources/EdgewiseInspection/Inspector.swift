@@ -116,6 +116,14 @@ public final class Inspector {
         }
     }
 
+    /// Zeroes `m` cells along each edge of a g×g grid.
+    private func clearMargin(_ grid: UnsafeMutablePointer<Float>, side g: Int, margin m: Int) {
+        guard m > 0 else { return }
+        for y in 0..<g {
+            for x in 0..<g where y < m || x < m || y >= g - m || x >= g - m { grid[y * g + x] = 0 }
+        }
+    }
+
     /// Smooths a grid of distances in place (σ in grid cells) and returns its maximum.
     private func smoothMax(_ grid: UnsafeMutablePointer<Float>, side g: Int, sigma: Float) -> Float {
         let r = ImageOps.gaussianKernel(sigma: sigma, into: kernel, capacity: 64)
@@ -131,6 +139,7 @@ public final class Inspector {
         extractor.coarseFeatures(into: coarseFeat)
         normalise(coarseFeat, count: g * g, mean: model.coarseMean, invStd: model.coarseInvStd)
         model.coarseBank.nearest(coarseFeat, count: g * g, distances: coarseDist, scratch: scratch)
+        clearMargin(coarseDist, side: g, margin: (model.header.margin + 1) / 2)
         return smoothMax(coarseDist, side: g, sigma: model.header.sigma / 8)
     }
 
@@ -139,6 +148,7 @@ public final class Inspector {
         extractor.fineFeatures(into: fineFeat)
         normalise(fineFeat, count: g * g, mean: model.fineMean, invStd: model.fineInvStd)
         model.fineBank.nearest(fineFeat, count: g * g, distances: fineDist, scratch: scratch)
+        clearMargin(fineDist, side: g, margin: model.header.margin)
         return smoothMax(fineDist, side: g, sigma: model.header.sigma / 4)
     }
 
