@@ -157,6 +157,16 @@ func overlaps(_ r: Region, _ b: (Int, Int, Int, Int)) -> Bool {
         #expect(report.pixelAUROC > 0.9)
         #expect(report.escapeRate == 0)
         #expect(samples.filter { $0.entry.isGood && $0.adaptive >= 1 }.count <= 3)
+        // Every defective frame of the stream: verdict defect, strongest region on the masked defect.
+        let inspector = try Inspector(model: model)
+        for e in entries where e.split == "test" && !e.isGood {
+            let img = try ImageFile.read(root + "/" + e.file), mask = try ImageFile.read(root + "/" + e.mask)
+            let r = inspector.inspect(img)
+            #expect(r.verdict == .defect, "\(e.file)")
+            if r.regionCount > 0, let box = maskBox(mask) {
+                #expect(overlaps(inspector.regions[0], box), "\(e.file): \(inspector.regions[0]) vs mask box \(box)")
+            }
+        }
     }
 }
 
