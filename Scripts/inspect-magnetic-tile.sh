@@ -4,6 +4,7 @@
 # test split. The model is not committed: the magnetic-tile images carry no licence to redistribute
 # and the model is data derived from them (see Datasets/inspect/PROVENANCE.md and the README).
 # Options were chosen on the val split (margin 2 cells, sigma 8, fine bank 3000).
+# --supervised also reports the separate supervised mode (trained on the train split's labelled defects).
 # Usage: Scripts/inspect-magnetic-tile.sh [DATA_DIR]   (~1 minute on one core)
 set -euo pipefail
 DATA=${1:-../shared/datasets/defects/magnetic_tile}
@@ -12,4 +13,4 @@ swift build -c release --product inspect
 mkdir -p Models/inspect out
 .build/release/inspect enroll --data "$DATA" -o Models/inspect/magnetic-tile.ewinsp "${OPTS[@]}"
 .build/release/inspect eval --data "$DATA" --split test --model Models/inspect/magnetic-tile.ewinsp \
-    --json out/inspect-magnetic-tile-test.json --roc out/inspect-magnetic-tile-test-roc.svg
+    --json out/inspect-magnetic-tile-test.json --roc out/inspect-magnetic-tile-test-roc.svg --supervised

@@ -26,6 +26,8 @@ struct EvalCommand: ParsableCommand {
     var json: String?
     @Option(help: "Write ROC curves (overall and per class, fine mode) as SVG here.")
     var roc: String?
+    @Flag(help: "Also train and report the supervised mode (a patch classifier on the train split's labelled defects), separately.")
+    var supervised = false
     @OptionGroup var enroll: EnrollOptions
     @Flag(help: "Draw the progress bar even when standard error is not a terminal.")
     var progress = false
@@ -63,11 +65,23 @@ struct EvalCommand: ParsableCommand {
                      r.earlyExitShare * 100, r.operationsSaved * 100, r.operationsPerFrame["coarse"]!, r.operationsPerFrame["fine"]!))
         print(String(format: "ms per frame (one core, decode excluded): coarse %.2f, adaptive %.2f, fine %.2f",
                      r.millisecondsPerFrame["coarse"]!, r.millisecondsPerFrame["adaptive"]!, r.millisecondsPerFrame["fine"]!))
+        var sup: SupervisedReport? = nil
+        if supervised {
+            let s = try Evaluation.runSupervised(model: m, directory: data, entries: entries, split: split) { bar.update($0, $1) }
+            sup = s
+            print("supervised mode (trained on \(s.trainImages) train images, \(s.trainDefectImages) with labelled defects; threshold from val good parts):")
+            print("  image AUROC \(f(s.imageAUROC)) [95 % group bootstrap \(f(s.imageAUROCInterval[0]))–\(f(s.imageAUROCInterval[1]))]  pixel AUROC \(f(s.pixelAUROC))")
+            for l in s.classImageAUROC.keys.sorted() {
+                print(String(format: "  %-16@ image %@ pixel %@", l, f(s.classImageAUROC[l]!), f(s.classPixelAUROC[l] ?? .nan)))
+            }
+            print(String(format: "  at its threshold: false rejects %.1f%%, escapes %.1f%%", s.falseRejectRate * 100, s.escapeRate * 100))
+        }
         if let json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try enc.encode(r).write(to: URL(fileURLWithPath: json))
+            struct Output: Encodable { var goodOnly: EvaluationReport; var supervised: SupervisedReport? }
+            try enc.encode(Output(goodOnly: r, supervised: sup)).write(to: URL(fileURLWithPath: json))
         }
         if let roc {
             let good = samples.filter { $0.entry.isGood }.map(\.fine)

@@ -138,8 +138,7 @@ public struct EvaluationReport: Codable, Sendable {
 public enum Evaluation {
     public struct Sample: Sendable {
         public var entry: SplitEntry
-        public var score: [InspectionResult.Exit: Float] = [:]
-        public var fine: Float = 0
+                public var fine: Float = 0
         public var coarse: Float = 0
         public var adaptive: Float = 0
         public var adaptiveExit = InspectionResult.Exit.fine
@@ -235,8 +234,9 @@ public enum Evaluation {
 
     /// 95 % interval of the fine image AUROC when whole groups (physical regions) are resampled.
     static func bootstrap(_ samples: [Sample], reps: Int, seed: UInt64) -> [Double] {
-        let goodGroups = Dictionary(grouping: samples.filter { $0.entry.isGood }, by: \.entry.group).values.map { $0.map(\.fine) }
-        let badGroups = Dictionary(grouping: samples.filter { !$0.entry.isGood }, by: \.entry.group).values.map { $0.map(\.fine) }
+        // Groups in name order, so the resampling (and the interval) is the same on every run.
+        let goodGroups = Dictionary(grouping: samples.filter { $0.entry.isGood }, by: \.entry.group).sorted { $0.key < $1.key }.map { $0.value.map(\.fine) }
+        let badGroups = Dictionary(grouping: samples.filter { !$0.entry.isGood }, by: \.entry.group).sorted { $0.key < $1.key }.map { $0.value.map(\.fine) }
         guard !goodGroups.isEmpty, !badGroups.isEmpty else { return [.nan, .nan] }
         var rng = SeededGenerator(seed: seed)
         var values: [Double] = []

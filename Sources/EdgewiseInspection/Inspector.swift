@@ -186,6 +186,12 @@ public final class Inspector {
                                 fineRaw: fineRaw, regionCount: regions.count, operations: ops)
     }
 
+    /// The fine stage's normalised patch features (`fineGrid² × fineDims`) and smoothed nearest-
+    /// neighbour distances (`fineGrid²`) of the last frame inspected in `.fine` mode.
+    public func withFinePatches<T>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, Int, Int) throws -> T) rethrows -> T {
+        try body(fineFeat, fineDist, extractor.fineGrid, extractor.fineDims)
+    }
+
     /// Connected components (4-connected, union-find) of `map ≥ 1`, strongest `maxRegions` kept.
     private func findRegions(frameWidth: Int, frameHeight: Int) {
         var next: Int32 = 1

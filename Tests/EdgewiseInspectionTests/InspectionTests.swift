@@ -129,6 +129,26 @@ func overlaps(_ r: Region, _ b: (Int, Int, Int, Int)) -> Bool {
         }
     }
 
+    @Test func supervisedRefinementRanksDefectsAboveGoodParts() throws {
+        let inspector = try Inspector(model: smallModel)
+        var train: [(GreyImage, GreyImage?)] = (0..<8).map { (SyntheticSurfaces.sample(defect: nil, seed: UInt64(300 + $0)).image, nil) }
+        for (k, d) in SyntheticSurfaces.Defect.allCases.enumerated() {
+            for j in 0..<4 {
+                let s = SyntheticSurfaces.sample(defect: d, seed: UInt64(400 + 10 * k + j))
+                train.append((s.image, s.mask))
+            }
+        }
+        let refinement = SupervisedRefinement.train(inspector: inspector, samples: train, iterations: 150)
+        var grid: [Float] = []
+        func score(_ img: GreyImage) -> Float {
+            _ = inspector.inspect(img, mode: .fine)
+            return refinement.score(inspector: inspector, into: &grid)
+        }
+        let good = (0..<6).map { score(SyntheticSurfaces.sample(defect: nil, seed: UInt64(950 + $0)).image) }
+        let bad = SyntheticSurfaces.Defect.allCases.flatMap { d in (0..<2).map { score(SyntheticSurfaces.sample(defect: d, seed: UInt64(970 + $0)).image) } }
+        #expect(ROC.auroc(positives: bad, negatives: good) > 0.9)
+    }
+
     @Test func aurocFigures() {
         #expect(ROC.auroc(positives: [3, 4, 5], negatives: [0, 1, 2]) == 1)
         #expect(ROC.auroc(positives: [0, 1], negatives: [2, 3]) == 0)
