@@ -30,6 +30,9 @@ demo: build
 	$(BIN) policy status
 	.build/$(CONFIG)/wearable replay Datasets/wearable/119_excerpt Datasets/wearable/232_excerpt --out out/wearable --json --annotations wear --svg out/wearable/strip-119.svg --span 20,10
 	@head -n 3 out/wearable/119_excerpt.jsonl
+	@echo "--- inspect: enrol on bundled good parts, run the bundled mixed stream, overlays in out/inspect-overlays"
+	.build/$(CONFIG)/inspect enroll --good Datasets/inspect/good -o out/inspect-demo.ewinsp --input-size 128 --fine-bank 2000
+	.build/$(CONFIG)/inspect run --images Datasets/inspect/stream --model out/inspect-demo.ewinsp --overlays out/inspect-overlays
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)

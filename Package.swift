@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "voice", targets: ["voice"]),
         .library(name: "EdgewiseSignalFiles", targets: ["EdgewiseSignalFiles"]),
         .executable(name: "wearable", targets: ["wearable"]),
+        .executable(name: "inspect", targets: ["inspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,6 +70,9 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         // Device I/O: V4L2 cameras, image files and Y4M streams as frame sources (inspect); audio capture (voice).
         .target(name: "EdgewiseDevices", dependencies: ["CALSA", "CV4L2", "CPNG", "CJPEG", "EdgewiseData"], path: "Sources/EdgewiseDevices"),
+        // Anomaly detection for inspect: patch features at two depths, coreset memory bank, GEMM nearest
+        // neighbours, maps, regions, multi-exit; enrolment, evaluation (AUROC), the synthetic demo surfaces.
+        .target(name: "EdgewiseInspection", dependencies: ["EdgewiseCore", "EdgewiseDevices", "CEdgewiseKernels"], path: "Sources/EdgewiseInspection"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
@@ -94,6 +98,11 @@ let package = Package(
         .executableTarget(name: "wearable", dependencies: ["EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles", "EdgewiseModel", "EdgewisePolicy",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Apps/wearable"),
+        // The inspect app (defect detection on camera frames): parsing and wiring only.
+        .executableTarget(
+            name: "inspect",
+            dependencies: ["EdgewiseDevices", "EdgewiseInspection", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Apps/inspect"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
@@ -109,6 +118,7 @@ let package = Package(
         // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
         .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseTesting", "EdgewiseCore", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
+        .testTarget(name: "EdgewiseInspectionTests", dependencies: ["EdgewiseInspection", "EdgewiseCore", "EdgewiseTesting", "CMallocCounter"], path: "Tests/EdgewiseInspectionTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
         .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests",
                     exclude: ["Fixtures"]),  // Fixtures/litert-int8: LiteRT reference CRCs (Scripts/litert-int8-fixtures.py)

@@ -65,7 +65,11 @@ public enum ImageFile {
                 ew_jpeg_decode_grey(p, UInt(raw.count), $0.baseAddress, w, h, &err)
             }
         }
-        guard rc == 0 else { throw ImageError.undecodable(file: name, reason: String(cString: err)) }
+        guard rc == 0 else { throw ImageError.undecodable(file: name, reason: message(err)) }
+    }
+
+    private static func message(_ err: [CChar]) -> String {
+        String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Encodes a grey image as a baseline JPEG; `colour` writes three YCbCr components (as webcam
@@ -78,7 +82,7 @@ public enum ImageFile {
             ew_jpeg_encode_grey($0.baseAddress, Int32(image.width), Int32(image.height), Int32(quality), colour ? 1 : 0, &out, &length, &err)
         }
         defer { free(out) }
-        guard rc == 0, let out else { throw ImageError.cannotWrite(file: "<memory>", reason: String(cString: err)) }
+        guard rc == 0, let out else { throw ImageError.cannotWrite(file: "<memory>", reason: message(err)) }
         return Data(bytes: out, count: Int(length))
     }
 
