@@ -49,7 +49,7 @@ public enum ClipFolder {
         var errors = [DatasetError?](repeating: nil, count: files.count)
         decoded.withUnsafeMutableBufferPointer { dst in
             errors.withUnsafeMutableBufferPointer { err in
-                let dst = UnsafeSendable(dst), err = UnsafeSendable(err)
+                let dst = UncheckedSendable(dst), err = UncheckedSendable(err)
                 parallelChunks(count: paths.count, threads: threads) { range in
                     for i in range {
                         do throws(DatasetError) {
