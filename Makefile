@@ -26,6 +26,7 @@ build: deps
 
 demo: build
 	$(BIN) demo
+	.build/$(CONFIG)/voice listen --file Datasets/voice/demo.wav --fast
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)

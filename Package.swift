@@ -15,7 +15,13 @@ let package = Package(
         .library(name: "EdgewiseTrain", targets: ["EdgewiseTrain"]),
         .library(name: "EdgewiseSignal", targets: ["EdgewiseSignal"]),
         .library(name: "EdgewiseData", targets: ["EdgewiseData"]),
+        .library(name: "EdgewisePolicy", targets: ["EdgewisePolicy"]),
+        .library(name: "EdgewiseDevices", targets: ["EdgewiseDevices"]),
+        .library(name: "EdgewiseSpeech", targets: ["EdgewiseSpeech"]),
         .executable(name: "edgewise", targets: ["edgewise"]),
+        .executable(name: "voice", targets: ["voice"]),
+        .library(name: "EdgewiseSignalFiles", targets: ["EdgewiseSignalFiles"]),
+        .executable(name: "wearable", targets: ["wearable"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,18 +48,52 @@ let package = Package(
         .target(name: "EdgewiseSignal", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseSignal"),
         // libsndfile (FLAC/WAV decoding), Debian package libsndfile1-dev.
         .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // libasound (ALSA capture), Debian package libasound2-dev.
+        .systemLibrary(name: "CALSA", path: "Sources/CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // Streaming keyword spotting (incremental MFCC, sliding window, smoothing, exits) and its evaluation: apart
+        // from EdgewiseSignal, which stays a pure front end without models or decisions.
+        .target(name: "EdgewiseSpeech", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseSignal", "EdgewiseData"], path: "Sources/EdgewiseSpeech"),
         // Dataset readers (Speech Commands, later MIT-BIH, TROIKA, magnetic tiles) and synthetic stand-ins.
         .target(name: "EdgewiseData", dependencies: ["EdgewiseCore", "EdgewiseSignal", "CSndfile"], path: "Sources/EdgewiseData"),
+        // Adaptive early exit: device-state readers (sysfs/procfs, traces), calibration, the exit policy.
+        .target(name: "EdgewisePolicy", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewisePolicy"),
+        // libmatio (MATLAB .mat files: TROIKA), Debian package libmatio-dev.
+        .systemLibrary(name: "CMatio", path: "Sources/CMatio", pkgConfig: "matio", providers: [.apt(["libmatio-dev"])]),
+        // Wearable signal files: WFDB (headers, formats 212/16, annotations), EDF/EDF+, CSV, MATLAB via libmatio.
+        .target(name: "EdgewiseSignalFiles", dependencies: ["CMatio"], path: "Sources/EdgewiseSignalFiles"),
+        // libv4l2 (camera capture, format conversion), Debian libv4l-dev; shim wraps the variadic calls and VIDIOC_* macros.
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
+        // libpng (PNG read/write through the simplified API), Debian libpng-dev.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo (JPEG/MJPEG decode and encode, setjmp error handling in the shim), Debian libjpeg62-turbo-dev.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // Device I/O: V4L2 cameras, image files and Y4M streams as frame sources (inspect); audio capture (voice).
+        .target(name: "EdgewiseDevices", dependencies: ["CALSA", "CV4L2", "CPNG", "CJPEG", "EdgewiseData"], path: "Sources/EdgewiseDevices"),
         // The command-line tool: argument parsing and wiring only.
         .executableTarget(
             name: "edgewise",
             dependencies: [
-                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseData",
+                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseData", "EdgewisePolicy",
                 "EdgewiseArchitectures", "EdgewiseReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Apps/edgewise"),
+        // Local voice commands: `voice listen|devices|eval` (argument parsing and wiring only).
+        .executableTarget(
+            name: "voice",
+            dependencies: [
+                "EdgewiseCore", "EdgewiseModel", "EdgewiseInterop", "EdgewiseData", "EdgewiseDevices", "EdgewiseSpeech",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Apps/voice"),
+        // Wearable pipeline: ECG records, QRS scoring (bxb-style), beat features and classes, replay, PPG heart rate.
+        .target(name: "EdgewiseWearable", dependencies: ["EdgewiseCore", "EdgewiseModel", "EdgewiseTrain", "EdgewiseSignal", "EdgewiseSignalFiles"],
+                path: "Sources/EdgewiseWearable"),
+        // The wearable app: argument parsing and wiring only.
+        .executableTarget(name: "wearable", dependencies: ["EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Apps/wearable"),
         // libFuzzer target for the model file loader: Scripts/fuzz-model-loader.sh builds it with
         // -sanitize=fuzzer -DEDGEWISE_FUZZ; a plain build makes a tool that replays crash inputs.
         .executableTarget(name: "edgewise-fuzz-model", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Fuzz/ModelLoader"),
@@ -64,13 +104,25 @@ let package = Package(
         .target(name: "EdgewiseTesting", path: "Sources/EdgewiseTesting"),
         // Test-only: counts malloc/calloc/realloc calls so tests can prove zero-allocation inference.
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
+        // Test-only: interposes snd_pcm_readi/snd_pcm_open to inject overruns and unplugs (no sound card needed).
+        .target(name: "CALSAFaults", path: "Tests/Support/CALSAFaults"),
+        // Test-only: an emulated V4L2 camera (interposes glibc's syscall, which libv4l2 uses; memfd-backed buffers).
+        .target(name: "CFakeCamera", path: "Tests/Support/CFakeCamera"),
         .testTarget(name: "EdgewiseCoreTests", dependencies: ["EdgewiseCore", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseCoreTests"),
         .testTarget(name: "EdgewiseModelTests", dependencies: ["EdgewiseModel"], path: "Tests/EdgewiseModelTests"),
-        .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests"),
+        .testTarget(name: "EdgewiseInteropTests", dependencies: ["EdgewiseTesting", "EdgewiseInterop", "CMallocCounter"], path: "Tests/EdgewiseInteropTests",
+                    exclude: ["Fixtures"]),  // Fixtures/litert-int8: LiteRT reference CRCs (Scripts/litert-int8-fixtures.py)
         // End to end: runs the built `edgewise` binary (the dependency makes SwiftPM build it first).
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
+        .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
+        .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
+        .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles"], path: "Tests/EdgewiseWearableTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
+        // End to end: runs the built `voice` binary on the bundled stream (the dependency builds it first).
+        .testTarget(name: "VoiceAppTests", dependencies: ["EdgewiseTesting", "voice"], path: "Tests/VoiceAppTests"),
+        .testTarget(name: "EdgewiseSpeechTests", dependencies: ["EdgewiseSpeech", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseSpeechTests"),
+        .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CALSAFaults", "CFakeCamera", "CMallocCounter"], path: "Tests/EdgewiseDevicesTests"),
     ]
 )

@@ -229,6 +229,107 @@ for cv in convs {
     }
 }
 
+// MARK: - int8 (exact TFLite requantisation) against the int8 peak of the same run
+
+let int8Families = Int8KernelISA.allCases.filter(\.isAvailable)
+var int8Peaks: [(String, Double)] = []
+for f in int8Families where f != .generic { int8Peaks.append((f.rawValue, ew_bench_peak_int8_gops(f == .vnni ? EW_INT8_VNNI : EW_INT8_AVX2))) }
+let int8Peak = int8Peaks.map(\.1).max() ?? 1
+struct Int8Row { let kernel: String; let isa: String; let seconds: Double; let best: Double; let ops: Double; let exact: Bool }
+nonisolated(unsafe) var int8Rows: [Int8Row] = []
+
+func int8Bytes(_ n: Int, seed: UInt64) -> [Int8] {
+    var g = SeededGenerator(seed: seed)
+    return (0..<max(n, 1)).map { _ in Int8(truncatingIfNeeded: Int(g.next() % 256) - 128) }
+}
+func int8Requant(_ channels: Int) -> Int8Requant {
+    let (m, s) = FixedPoint.quantizeMultiplier(0.0037)
+    return Int8Requant(multipliers: [Int32](repeating: m, count: channels), shifts: [Int](repeating: s, count: channels),
+                       inputZeroPoint: -128, outputZeroPoint: -128, activationMin: -128, activationMax: 127)
+}
+func int8Report(_ r: Int8Row) {
+    int8Rows.append(r)
+    if !json {
+        let g = r.ops / r.seconds * 1e-9
+        print(pad(r.kernel, 40) + pad(r.isa, 9) + lpad(fmt(r.seconds * 1e6, 2), 11) + lpad(fmt(g, 1), 10)
+              + lpad(fmt(100 * g / int8Peak, 1), 9) + lpad(fmt(r.ops / r.best * 1e-9, 1), 14) + lpad(r.exact ? "exact" : "DIFFERS", 14))
+    }
+}
+
+if !json {
+    print("")
+    print("int8 (TFLite-exact requantisation): peak " + int8Peaks.map { "\($0.0) \(fmt($0.1, 1)) GOP/s" }.joined(separator: ", ")
+          + " (vnni: vpdpbusd zmm; avx2: vpmaddwd+vpaddd ymm; 12 chains, best of 7) -> int8 peak = \(fmt(int8Peak, 1)) GOP/s")
+    print(pad("kernel", 40) + pad("isa", 9) + lpad("median us", 11) + lpad("GOP/s", 10) + lpad("% peak", 9)
+          + lpad("best GOP/s", 14) + lpad("vs reference", 14))
+}
+
+let int8Gemms = gemms + [GemmCase(name: "gemm 784x96x576 (MobileNetV2 pointwise)", m: 784, k: 96, n: 576),
+                         GemmCase(name: "gemm 196x576x160 (MobileNetV2 pointwise)", m: 196, k: 576, n: 160)]
+for g in int8Gemms {
+    let a = int8Bytes(g.m * g.k, seed: 1), w = int8Bytes(g.k * g.n, seed: 2)
+    let bias = (0..<g.n).map { Int32($0 * 37 % 2001) - 1000 }
+    let q = int8Requant(g.n)
+    var want = [Int8](repeating: 0, count: g.m * g.n), y = [Int8](repeating: 0, count: g.m * g.n)
+    a.withUnsafeBufferPointer { ap in w.withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
+        want.withUnsafeMutableBufferPointer {
+            Int8Reference.dense(x: ap.baseAddress!, rows: g.m, inFeatures: g.k, weights: wp.baseAddress!, outFeatures: g.n, bias: bp.baseAddress, q, y: $0.baseAddress!)
+        }
+        for f in int8Families {
+            let packed = Int8PackedGEMM(isa: f, k: g.k, n: g.n, weights: wp.baseAddress!, ldw: g.n, bias: bp.baseAddress, requant: q)
+            y.withUnsafeMutableBufferPointer { yp in
+                packed.run(m: g.m, a: ap.baseAddress!, lda: g.k, y: yp.baseAddress!, ldy: g.n)
+                let exact = Array(yp) == want
+                let s = measure {
+                    packed.run(m: g.m, a: ap.baseAddress!, lda: g.k, y: yp.baseAddress!, ldy: g.n)
+                    ew_escape(yp.baseAddress!)
+                }
+                int8Report(Int8Row(kernel: g.name, isa: f.rawValue, seconds: s.median, best: s.best, ops: 2 * Double(g.m * g.n * g.k), exact: exact))
+            }
+        }
+    } } }
+}
+
+for cv in convs {
+    let xs = Int8Reference.NHWC(1, cv.inH, cv.inW, cv.inC), ys = Int8Reference.NHWC(1, cv.outH, cv.outW, cv.outC)
+    let x = int8Bytes(xs.count, seed: 11)
+    let w = int8Bytes(cv.depthwise ? cv.kh * cv.kw * cv.outC : cv.kh * cv.kw * cv.inC * cv.outC, seed: 12)
+    let bias = (0..<cv.outC).map { Int32($0 * 37 % 2001) - 1000 }
+    let q = int8Requant(cv.outC), a = cv.attributes, kernel = Size2D(cv.kh, cv.kw)
+    var want = [Int8](repeating: 0, count: ys.count), y = [Int8](repeating: 0, count: ys.count)
+    var p = q.convParams(xs, ys, kernel: kernel, a)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(ew_int8_conv2d_scratch_bytes(&p), 64), alignment: 64)
+    defer { scratch.deallocate() }
+    x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in bias.withUnsafeBufferPointer { bp in
+        want.withUnsafeMutableBufferPointer {
+            if cv.depthwise {
+                Int8Reference.depthwiseConv2d(x: xp.baseAddress!, xs, weights: wp.baseAddress!, kernel: kernel, bias: bp.baseAddress, a, q, y: $0.baseAddress!, ys)
+            } else {
+                Int8Reference.conv2d(x: xp.baseAddress!, xs, weights: wp.baseAddress!, kernel: kernel, outChannels: cv.outC, bias: bp.baseAddress, a, q, y: $0.baseAddress!, ys)
+            }
+        }
+        for f in int8Families {
+            let run: (UnsafeMutablePointer<Int8>) -> Void
+            if cv.depthwise {
+                let packed = Int8PackedDepthwise(isa: f, channels: cv.outC, kernel: kernel, weights: wp.baseAddress!, bias: bp.baseAddress, requant: q)
+                run = { packed.run(p, x: xp.baseAddress!, y: $0) }
+            } else {
+                let packed = Int8PackedGEMM(isa: f, k: cv.kh * cv.kw * cv.inC, n: cv.outC, weights: wp.baseAddress!, ldw: cv.outC, bias: bp.baseAddress, requant: q)
+                run = { packed.conv2d(p, x: xp.baseAddress!, y: $0, scratch: scratch) }
+            }
+            y.withUnsafeMutableBufferPointer { yp in
+                run(yp.baseAddress!)
+                let exact = Array(yp) == want
+                let s = measure {
+                    run(yp.baseAddress!)
+                    ew_escape(yp.baseAddress!)
+                }
+                int8Report(Int8Row(kernel: cv.name, isa: f.rawValue, seconds: s.median, best: s.best, ops: cv.flops, exact: exact))
+            }
+        }
+    } } }
+}
+
 if json {
     var out = "{\n  \"build\": \"\(buildMode)\",\n  \"peak_gflops\": \(peak),\n  \"peaks\": {"
     out += peaks.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "},\n  \"results\": [\n"
@@ -238,10 +339,17 @@ if json {
             + "\"gflops\": \(g), \"fraction_of_peak\": \(g / peak), \"best_gflops\": \(r.flops / r.best * 1e-9), "
             + "\"max_rel_err\": \(r.maxRelErr)}"
     }.joined(separator: ",\n")
+    out += "\n  ],\n  \"int8_peak_gops\": \(int8Peak),\n  \"int8_results\": [\n"
+    out += int8Rows.map { r in
+        let g = r.ops / r.seconds * 1e-9
+        return "    {\"kernel\": \"\(r.kernel)\", \"isa\": \"\(r.isa)\", \"median_us\": \(r.seconds * 1e6), "
+            + "\"gops\": \(g), \"fraction_of_int8_peak\": \(g / int8Peak), \"exact\": \(r.exact)}"
+    }.joined(separator: ",\n")
     out += "\n  ]\n}"
     print(out)
 } else {
     print("")
     print("GFLOP/s and % peak from the median sample; best = fastest sample. FLOPs count 1 MAC as 2;")
     print("% peak is against the best ISA's FMA peak above (same run). max rel err: vs ReferenceKernels.")
+    print("int8 rows: GOP/s (1 MAC = 2 ops) and % of the int8 peak above (same run); 'exact': equal to Int8Reference byte for byte.")
 }

@@ -51,6 +51,14 @@ void ew_depthwise_conv2d_f32__avx512(const ew_conv_params *p, const float *x, co
                                      float *y);
 #endif
 
+/// The fused activation clamp. NaN semantics, the same on every ISA and in the Swift reference: a NaN
+/// input stays NaN (never becomes a bound), ±inf clamps to the bounds like any other value. The x86
+/// variants get this from operand order: `max_ps(a, b)` / `min_ps(a, b)` return their SECOND operand when
+/// either is NaN, so the accumulator goes second: `min_ps(hi, max_ps(lo, acc))`.
 static inline float ew_clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/// Max pooling's running maximum, NaN-propagating (a NaN anywhere in the window gives NaN, as in the
+/// Swift reference): takes `v` when it is larger or NaN; keeps `m` when `m` is already NaN.
+static inline float ew_max_nan(float m, float v) { return ((m < v) | (v != v)) ? v : m; }
 
 #endif

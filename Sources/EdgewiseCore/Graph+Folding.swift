@@ -3,6 +3,9 @@ extension Graph {
     /// feeds it, when that layer has no fused activation and feeds nothing else. Other batch norms stay.
     /// Folding rescales the producer's weights per output channel and rewrites its bias:
     /// `w' = w·γ/√(σ²+ε)`, `b' = (b − μ)·γ/√(σ²+ε) + β`.
+    /// Weights or a bias that another node (or an exit) also reads are not rescaled in place: the folded
+    /// copy becomes a new constant and the other readers keep the original. A layer whose bias is not a
+    /// constant (computed at run time) is not folded, since its bias cannot be rewritten.
     public func foldingBatchNorms() -> Graph {
         var g = self
         var readers: [ValueID: Int] = [:]
@@ -29,6 +32,9 @@ extension Graph {
                     default: continue
                     }
                     guard act == .none, values[prod.inputs[1]].dtype == .float32, constants[prod.inputs[1]] != nil else { continue }
+                    // A bias computed at run time cannot absorb the batch norm's shift: leave this one unfolded.
+                    let hasBias = prod.inputs.count > 2
+                    if hasBias, constants[prod.inputs[2]] == nil || values[prod.inputs[2]].dtype != .float32 { continue }
                     let gamma = constants[bn.inputs[1]]!.toArray(of: Float.self), beta = constants[bn.inputs[2]]!.toArray(of: Float.self)
                     let mean = constants[bn.inputs[3]]!.toArray(of: Float.self), variance = constants[bn.inputs[4]]!.toArray(of: Float.self)
                     let c = gamma.count
@@ -37,17 +43,23 @@ extension Graph {
                     // Every weight layout here keeps the output channel innermost.
                     var w = constants[prod.inputs[1]]!.toArray(of: Float.self)
                     for i in w.indices { w[i] *= scale[i % c] }
-                    let oldBias: [Float]? = prod.inputs.count > 2 ? constants[prod.inputs[2]]?.toArray(of: Float.self) : nil
+                    let oldBias: [Float]? = hasBias ? constants[prod.inputs[2]]!.toArray(of: Float.self) : nil
                     var bias = [Float](repeating: 0, count: c)
                     for i in 0..<c { bias[i] = ((oldBias?[i] ?? 0) - mean[i]) * scale[i] + beta[i] }
-                    g.constants[prod.inputs[1]] = TensorData(copying: w)
-                    if prod.inputs.count > 2, g.constants[prod.inputs[2]] != nil {
-                        g.constants[prod.inputs[2]] = TensorData(copying: bias)
-                    } else {
-                        g.values.append(Value(name: prod.name + ".bias", shape: [c]))
-                        g.constants[g.values.count - 1] = TensorData(copying: bias)
-                        prod.inputs = Array(prod.inputs.prefix(2)) + [g.values.count - 1]
+                    /// Writes `data` into input `k` of the producer: in place when this producer is its only
+                    /// reader, else as a new constant (another node or exit still reads the original).
+                    func rewrite(_ k: Int, _ data: [Float], suffix: String) {
+                        if k < prod.inputs.count, readers[prod.inputs[k]] == 1 {
+                            g.constants[prod.inputs[k]] = TensorData(copying: data)
+                            return
+                        }
+                        let shape = k < prod.inputs.count ? g.values[prod.inputs[k]].shape : [c]
+                        g.values.append(Value(name: prod.name + suffix, shape: shape))
+                        g.constants[g.values.count - 1] = TensorData(copying: data)
+                        if k < prod.inputs.count { prod.inputs[k] = g.values.count - 1 } else { prod.inputs.append(g.values.count - 1) }
                     }
+                    rewrite(1, w, suffix: ".folded_weights")
+                    rewrite(2, bias, suffix: hasBias ? ".folded_bias" : ".bias")
                     // The producer now writes the batch norm's output directly.
                     prod.output = bn.output
                     if isHead { g.stages[si].exit!.nodes[p.index] = prod } else { g.stages[si].nodes[p.index] = prod }

@@ -41,16 +41,27 @@ public struct AudioFile: Sendable {
         guard channels >= 1, info.samplerate > 0, declared >= 0 else {
             throw .unreadableAudio(file: path, reason: "header declares \(channels) channels at \(info.samplerate) Hz")
         }
-        guard declared <= 1 << 31 else { throw .unreadableAudio(file: path, reason: "header declares \(declared) frames") }
-        var buffer = [Int16](repeating: 0, count: declared * channels)
+        guard channels <= Self.maxChannels else {
+            throw .unreadableAudio(file: path, reason: "header declares \(channels) channels (at most \(Self.maxChannels) are read)")
+        }
+        guard declared <= Self.maxFrames else {
+            throw .unreadableAudio(file: path, reason: "header declares \(declared) frames (at most \(Self.maxFrames) are read)")
+        }
+        // Nothing is allocated from the header's frame count alone: a 100-byte file may declare 2^31 frames.
+        // The first reservation is bounded by the bytes on disk (an uncompressed frame takes at least one byte
+        // per channel); compressed audio grows the buffer as it actually decodes, one chunk at a time.
+        let fileBytes = Self.fileSize(path) ?? 0
+        var buffer = [Int16]()
+        buffer.reserveCapacity(min(declared * channels, max(fileBytes, 0)))
+        let chunkFrames = 1 << 14
+        var chunk = [Int16](repeating: 0, count: chunkFrames * channels)
         var done = 0
-        buffer.withUnsafeMutableBufferPointer { p in
-            while done < declared {
-                let want = min(declared - done, 1 << 16)
-                let got = Int(sf_readf_short(handle, p.baseAddress! + done * channels, sf_count_t(want)))
-                if got <= 0 { break }
-                done += got
-            }
+        while done < declared {
+            let want = min(declared - done, chunkFrames)
+            let got = chunk.withUnsafeMutableBufferPointer { Int(sf_readf_short(handle, $0.baseAddress!, sf_count_t(want))) }
+            if got <= 0 { break }
+            buffer.append(contentsOf: chunk[0..<(min(got, want) * channels)])
+            done += min(got, want)
         }
         let err = sf_error(handle)
         if done < declared {
@@ -62,6 +73,17 @@ public struct AudioFile: Sendable {
         sampleRate = Int(info.samplerate)
         channelCount = channels
         samples = buffer
+    }
+
+    /// The most channels a file may declare (libsndfile's own limit is 1024).
+    public static let maxChannels = 1024
+    /// The most frames a file may declare: 2^31 (about 37 hours at 16 kHz).
+    public static let maxFrames = 1 << 31
+
+    /// The size of the file at `path` in bytes, if it can be stat'ed.
+    private static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : nil
     }
 
     /// Reads "data : <header bytes> (should be <bytes present>)" from libsndfile's log, if present.

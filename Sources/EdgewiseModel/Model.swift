@@ -15,7 +15,7 @@ public struct InputSpec: Hashable, Codable, Sendable {
 /// Calibration of one exit: how confident the exit must be for a given expected accuracy and cost.
 /// The adaptive policy picks a threshold from this table at run time.
 public struct ExitCalibration: Hashable, Codable, Sendable {
-    /// Candidate confidence thresholds, ascending.
+    /// Confidence thresholds; EdgewisePolicy stores one per operating point, loosest budget first.
     public var thresholds: [Float]
     /// Accuracy on the calibration set of the samples that exit here at each threshold.
     public var accuracy: [Float]

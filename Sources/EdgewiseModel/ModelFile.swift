@@ -26,41 +26,11 @@ public enum ModelFile {
         try ModelFileWriter.encode(model, name: "<memory>")
     }
 
-    /// Writes `model` to `path`: to a temporary file beside it first, then renamed over `path`, so a
-    /// reader never sees a half-written file.
+    /// Writes `model` to `path` atomically and durably (``AtomicFile``: a temporary file beside it, fsync,
+    /// rename, fsync of the directory), so a reader or a power cut never sees a half-written file.
     public static func write(_ model: Model, to path: String) throws {
         let bytes = try ModelFileWriter.encode(model, name: path)
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ModelFileError.io(file: path, detail: "cannot create '\(tmp)': \(errnoText())") }
-        var ok = false
-        defer {
-            if !ok { unlink(tmp) }
-        }
-        var done = 0
-        let writeError: String? = bytes.withUnsafeBytes { buf in
-            guard let base = buf.baseAddress else { return nil }
-            while done < buf.count {
-                let r = posixWrite(fd, base + done, buf.count - done)
-                if r < 0 {
-                    if errno == EINTR { continue }
-                    return errnoText()
-                }
-                done += r
-            }
-            return nil
-        }
-        if let writeError {
-            close(fd)
-            throw ModelFileError.io(file: path, detail: "cannot write '\(tmp)' at offset \(done): \(writeError)")
-        }
-        if fsync(fd) != 0 {
-            let e = errnoText(); close(fd)
-            throw ModelFileError.io(file: path, detail: "cannot flush '\(tmp)': \(e)")
-        }
-        if close(fd) != 0 { throw ModelFileError.io(file: path, detail: "cannot close '\(tmp)': \(errnoText())") }
-        guard rename(tmp, path) == 0 else { throw ModelFileError.io(file: path, detail: "cannot rename '\(tmp)' to it: \(errnoText())") }
-        ok = true
+        do { try AtomicFile.write(bytes, to: path) } catch { throw ModelFileError.io(file: path, detail: "\(error.step): \(error.reason)") }
     }
 
     /// Reads the model file at `path` by mapping it read-only.
@@ -123,6 +93,3 @@ public enum ModelFile {
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
-
-/// `write(2)`, named apart from ``ModelFile/write(_:to:)``.
-private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }

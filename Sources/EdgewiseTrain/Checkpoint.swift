@@ -1,4 +1,5 @@
 import EdgewiseCore
+import EdgewiseModel
 import Foundation
 
 /// Everything needed to continue a run exactly: parameters (with batch-norm running statistics),
@@ -23,25 +24,40 @@ struct Checkpoint: Codable {
     var history: [EpochRecord]
 
     static func encode(_ v: [Float]) -> Data { v.withUnsafeBytes { Data($0) } }
-    static func decode(_ d: Data) -> [Float] {
-        [Float](unsafeUninitializedCapacity: d.count / 4) { buf, n in
+    /// The floats in `d`; a length that is not a multiple of 4 is a corrupt checkpoint.
+    static func decode(_ d: Data, _ what: String, in path: String) throws -> [Float] {
+        guard d.count % 4 == 0 else { throw TrainingError.badCheckpoint("'\(path)': \(what) has \(d.count) bytes, not a whole number of floats") }
+        return [Float](unsafeUninitializedCapacity: d.count / 4) { buf, n in
             _ = d.copyBytes(to: UnsafeMutableRawBufferPointer(buf))
             n = d.count / 4
         }
     }
 
+    /// Writes the checkpoint atomically and durably (``AtomicFile``): a power cut leaves the previous
+    /// checkpoint or this one, never a torn file.
     func write(to path: String) throws {
         let data = try JSONEncoder().encode(self)
-        let tmp = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: tmp))
-        _ = try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        do { try AtomicFile.write([UInt8](data), to: path) } catch { throw TrainingError.badCheckpoint(error.description) }
     }
 
+    /// The checkpoint at `path`; `nil` only when there is no file there (a fresh run). A file that
+    /// exists but cannot be read or decoded is an error saying so, never a silent restart from scratch.
     static func read(path: String) throws -> Checkpoint? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw TrainingError.badCheckpoint("'\(path)' exists but cannot be opened: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw TrainingError.badCheckpoint("'\(path)' cannot be read: \(error.localizedDescription)")
+        }
         let c: Checkpoint
-        do { c = try JSONDecoder().decode(Checkpoint.self, from: data) } catch { throw TrainingError.badCheckpoint("'\(path)': \(error)") }
+        do { c = try JSONDecoder().decode(Checkpoint.self, from: data) } catch {
+            throw TrainingError.badCheckpoint("'\(path)' is corrupt (\(data.count) bytes, not a checkpoint this build can decode: \(error)); "
+                                              + "delete it to start the run from scratch")
+        }
         guard c.version == currentVersion else { throw TrainingError.badCheckpoint("'\(path)' has version \(c.version), this build reads \(currentVersion)") }
         return c
     }

@@ -247,12 +247,20 @@ final class Phase {
             for id in session.parameterIDs { ids[session.graph.values[id].name] = id }
             for (n, d) in c.parameters {
                 guard let id = ids[n] else { throw TrainingError.badCheckpoint("parameter '\(n)' is not in the model") }
-                let v = Checkpoint.decode(d)
+                let v = try Checkpoint.decode(d, "parameter '\(n)'", in: checkpointPath)
                 guard v.count == session.graph.values[id].shape.elementCount else { throw TrainingError.badCheckpoint("parameter '\(n)' has \(v.count) values") }
                 session.setParameter(id, v)
             }
-            for (n, d) in c.firstMoments { if let id = ids[n] { optimizer.m[id] = Checkpoint.decode(d) } }
-            for (n, d) in c.secondMoments { if let id = ids[n] { optimizer.v[id] = Checkpoint.decode(d) } }
+            for (moments, what) in [(c.firstMoments, "first moment"), (c.secondMoments, "second moment")] {
+                for (n, d) in moments {
+                    guard let id = ids[n] else { throw TrainingError.badCheckpoint("'\(checkpointPath)': \(what) of '\(n)', which is not in the model") }
+                    let v = try Checkpoint.decode(d, "\(what) '\(n)'", in: checkpointPath)
+                    guard v.count == session.graph.values[id].shape.elementCount else {
+                        throw TrainingError.badCheckpoint("'\(checkpointPath)': \(what) '\(n)' has \(v.count) values")
+                    }
+                    if what == "first moment" { optimizer.m[id] = v } else { optimizer.v[id] = v }
+                }
+            }
             optimizer.step = c.optimizerStep
             epoch = c.epoch; nextBatch = c.nextBatch; step = c.step
             lossSum = c.epochLossSum; correct = c.epochCorrect; seen = c.epochSeen; seconds = c.epochSeconds

@@ -88,9 +88,8 @@ struct EdgewiseCommandTests {
     }
 
     static let shared: String = SharedData.root ?? "/nonexistent"
-    static var hasShared: Bool { FileManager.default.fileExists(atPath: shared + "/models/PROVENANCE.md") }
 
-    @Test(.enabled(if: hasShared, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+    @Test(SharedData.needs("models/PROVENANCE.md"))
     func importAndPeerBenchJSON() throws {
         let dir = try Self.tempDir()
         let tflite = Self.shared + "/models/ml-zoo/models/keyword_spotting/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_fp32/ds_cnn_s.tflite"
@@ -107,5 +106,94 @@ struct EdgewiseCommandTests {
         #expect(info.status == 0 && info.out.contains("s=1.0841935 z=100"))
         let bench = try Self.run(["bench", int8])
         #expect(bench.status != 0 && bench.err.contains("ds_cnn_s_quantized.tflite") && bench.err.contains("int8"))
+    }
+}
+
+/// Checkpoints survive being killed at any moment: `edgewise train` on a small synthetic recipe is
+/// SIGKILLed at random moments and restarted until it finishes; the final model file must equal, byte
+/// for byte, the one an uninterrupted run writes (or a restart must fail with an error naming the
+/// checkpoint; with atomic writes none is expected, and the test reports the counts).
+@Suite("edgewise train survives SIGKILL", .serialized)
+struct TrainKillResumeTests {
+    /// Independent kill-and-restart chains, each from an empty output folder.
+    static let chains = 6
+
+    /// Starts `edgewise train RECIPE --output DIR`, kills it with SIGKILL after `killAfter` seconds unless
+    /// it ended first. Returns (finished normally, exit status, stderr).
+    static func trainOnce(_ recipe: String, _ dir: String, killAfter: Double?) throws -> (killed: Bool, status: Int32, err: String) {
+        let p = Process()
+        p.executableURL = EdgewiseCommandTests.tool
+        p.arguments = ["train", recipe, "--output", dir]
+        p.standardOutput = FileHandle.nullDevice
+        let errPath = dir + "/stderr.txt"
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let start = Date()
+        try p.run()
+        var killed = false
+        while p.isRunning {
+            if let killAfter, Date().timeIntervalSince(start) >= killAfter { kill(p.processIdentifier, SIGKILL); killed = true; break }
+            usleep(2000)
+        }
+        p.waitUntilExit()
+        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return (killed && p.terminationReason == .uncaughtSignal, p.terminationStatus, err)
+    }
+
+    @Test func killedAtRandomMomentsResumesBitExact() throws {
+        let base = try EdgewiseCommandTests.tempDir()
+        let example = try EdgewiseCommandTests.run(["train", "--example-recipe"])
+        var recipe = try #require(try JSONSerialization.jsonObject(with: Data(example.out.utf8)) as? [String: Any])
+        var data = try #require(recipe["data"] as? [String: Any])
+        data["trainCount"] = 2400; data["validationCount"] = 320
+        recipe["data"] = data
+        recipe["epochs"] = 4
+        recipe["checkpointEverySteps"] = 2   // checkpoints mid-epoch too, so kills land between and during writes
+        let recipePath = base + "/recipe.json"
+        try JSONSerialization.data(withJSONObject: recipe).write(to: URL(fileURLWithPath: recipePath))
+
+        // The uninterrupted run: its model file and duration. Every run uses the same output folder (the
+        // model's metadata records the recipe, output folder included), emptied between chains.
+        let dir = base + "/run"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let t0 = Date()
+        let ref = try Self.trainOnce(recipePath, dir, killAfter: nil)
+        let duration = Date().timeIntervalSince(t0)
+        #expect(ref.status == 0, "\(ref.err)")
+        let refModel = try Data(contentsOf: URL(fileURLWithPath: dir + "/signals.edgewise"))
+
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0, bitExact = 0, clearErrors = 0, moments: [String] = []
+        for chain in 0..<Self.chains {
+            try FileManager.default.removeItem(atPath: dir)
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var finished = false
+            for attempt in 0..<12 {
+                // Up to 6 kills per chain at a uniform moment of the run's duration, then let it finish.
+                // (the first within the first 60 % of a fresh run, so that almost every chain is killed at least once).
+                let at = attempt < 6 ? Double.random(in: 0.02...(attempt == 0 ? 0.6 : 0.9), using: &rng) * duration : nil
+                let r = try Self.trainOnce(recipePath, dir, killAfter: at)
+                if r.killed { kills += 1; moments.append(String(format: "%.2fs", at ?? 0)); continue }
+                if r.status != 0 {
+                    // Allowed only as a clear error about the checkpoint.
+                    #expect(r.err.contains("checkpoint"), "chain \(chain): restart failed without naming the checkpoint: \(r.err)")
+                    clearErrors += 1
+                    break
+                }
+                finished = true
+                break
+            }
+            #expect(finished || clearErrors > 0, "chain \(chain) did not finish")
+            guard finished else { continue }
+            let model = try Data(contentsOf: URL(fileURLWithPath: dir + "/signals.edgewise"))
+            #expect(model == refModel, "chain \(chain): the resumed model differs from the uninterrupted run (kills at \(moments))")
+            if model == refModel { bitExact += 1 }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }
+            // A kill between create and rename may leave one temporary file; it never replaces a real one.
+            #expect(leftovers.count <= kills, "\(leftovers)")
+        }
+        print("SIGKILL resume: \(kills) kills over \(Self.chains) chains (run \(String(format: "%.1f", duration)) s), \(bitExact)/\(Self.chains) bit-exact, \(clearErrors) clear errors; kill moments \(moments)")
+        #expect(bitExact + clearErrors == Self.chains)
+        #expect(kills >= Self.chains / 2, "too few kills landed before the run ended (\(kills))")
     }
 }

@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import EdgewiseCore
 import Testing
 @testable import EdgewiseData
@@ -72,4 +73,13 @@ import Testing
         }
         #expect(a1[1].features.count == 490 && a1[1].label == 1)
     }
+}
+
+/// `EDGEWISE_REQUIRE_SHARED=1` turns a missing shared file into an error that names it; otherwise it is a skip.
+@Test func missingSharedDataSkipsOrFailsWhenRequired() throws {
+    #expect(try SharedData.check(["no/such/file.npy"], required: false) == false)
+    #expect { try SharedData.check(["no/such/file.npy"], required: true) } throws: { error in
+        "\(error)".contains("no/such/file.npy") && "\(error)".contains("EDGEWISE_REQUIRE_SHARED")
+    }
+    #expect(try SharedData.check([], required: true))
 }

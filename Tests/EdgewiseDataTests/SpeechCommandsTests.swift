@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import EdgewiseCore
 import Foundation
 import Testing
@@ -104,7 +105,7 @@ import Testing
 }
 
 /// Checks against the real subset's PROVENANCE.md (skipped when the dataset is absent).
-@Suite(.enabled(if: Fixtures.kws != nil, "Speech Commands subset not found (../shared/datasets/kws or EDGEWISE_SHARED)"))
+@Suite(SharedData.needs("datasets/kws/splits.csv"))
 struct SpeechCommandsDatasetTests {
     struct NoDataset: Error {}
     static func dataset() throws -> SpeechCommands {

@@ -6,7 +6,7 @@ import Testing
 
 /// The ML-zoo fp32 DS-CNN models imported and run by Edgewise reproduce LiteRT's reference outputs on
 /// the 11 fixture clips (`fixtures/kws_frontend/expected/`), with every kernel family this CPU has.
-@Suite("ML-zoo DS-CNN parity with LiteRT", .enabled(if: Shared.available, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+@Suite("ML-zoo DS-CNN parity with LiteRT", Shared.needsModels)
 struct MLZooParityTests {
     static let features = "fixtures/kws_frontend/mfcc_tf_ops.npy"
 

@@ -61,7 +61,7 @@ struct NPYFileTests {
         for n in 0..<good.count { #expect(throws: NPYError.self) { try NPYFile(bytes: Array(good.prefix(n))) } }
     }
 
-    @Test("reads the KWS front-end fixtures", .enabled(if: Shared.available, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+    @Test("reads the KWS front-end fixtures", Shared.needsModels)
     func kwsFixtures() throws {
         let dir = Shared.path("fixtures/kws_frontend/")
         let mfcc = try NPYFile(path: dir + "mfcc_tf_ops.npy")

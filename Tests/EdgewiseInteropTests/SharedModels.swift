@@ -12,12 +12,16 @@ import Darwin
 /// Where the shared reference models live: `$EDGEWISE_SHARED`, else `../shared` next to the package
 /// root (this file is `Tests/EdgewiseInteropTests/SharedModels.swift`, so the root is two folders up).
 enum Shared {
-    static let root: String = SharedData.root ?? SharedData.packageRoot.deletingLastPathComponent().appendingPathComponent("shared").path
+    static let root: String = SharedData.expectedRoot
 
     static var models: String { root + "/models" }
 
-    /// True when the shared models folder exists (tests that need it are skipped otherwise).
-    static var available: Bool { access(models + "/PROVENANCE.md", R_OK) == 0 }
+    /// The trait of every test here: the ML-zoo models and the KWS fixtures must be present (skipped
+    /// otherwise, failed under `EDGEWISE_REQUIRE_SHARED=1`).
+    static let needsModels = SharedData.needs("models/PROVENANCE.md", "models/fixtures/kws_frontend/mfcc_tf_ops.npy",
+                                              "models/fixtures/kws_frontend/expected/ds_cnn_s_fp32_output.npy",
+                                              "models/fixtures/kws_frontend/expected/ds_cnn_m_fp32_output.npy",
+                                              "models/" + dsCnnSFp32, "models/" + dsCnnMFp32)
 
     static let kws = "ml-zoo/models/keyword_spotting"
     static let dsCnnSFp32 = "\(kws)/ds_cnn_small/model_package_tf/model_archive/TFLite/tflite_fp32/ds_cnn_s.tflite"

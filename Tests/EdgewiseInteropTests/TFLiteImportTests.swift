@@ -3,8 +3,8 @@ import EdgewiseCore
 import EdgewiseModel
 @testable import EdgewiseInterop
 
-// Every test here reads the ML-zoo files under shared/models. `.enabled(if: Shared.available)` skips
-// them (reported as skipped, with the comment below) on a checkout without ../shared or $EDGEWISE_SHARED.
+// Every test here reads the ML-zoo files under shared/models. `Shared.needsModels` skips them (reported as
+// skipped) on a checkout without ../shared or $EDGEWISE_SHARED, and fails them under EDGEWISE_REQUIRE_SHARED=1.
 
 /// Compact description of a graph's nodes in execution order, e.g. `conv2d`, `depthwise_conv2d`.
 func kinds(_ g: Graph) -> [String] { g.nodesInExecutionOrder.map { $0.node.op.kindName } }
@@ -46,7 +46,7 @@ func importShared(_ rel: String) throws -> Model {
 let dsCnnKinds = ["reshape", "conv2d"] + Array(repeating: ["depthwise_conv2d", "conv2d"], count: 4).flatMap { $0 }
     + ["average_pool2d", "reshape", "dense", "softmax"]
 
-@Suite("TFLite import of the ML-zoo models", .enabled(if: Shared.available, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+@Suite("TFLite import of the ML-zoo models", Shared.needsModels)
 struct TFLiteMLZooImportTests {
     @Test("every ML-zoo file imports into one stage with a 'final' exit and validates", arguments: Shared.allModels)
     func importsAndValidates(_ rel: String) throws {

@@ -45,7 +45,7 @@ func operatorTable(_ root: FlatTable, _ i: Int) throws -> FlatTable {
     try #require(try root.tables(TFLSchema.Model.subgraphs).first).tables(TFLSchema.SubGraph.operators)[i]
 }
 
-@Suite("TFLite importer robustness", .enabled(if: Shared.available, "needs shared/models (../shared or $EDGEWISE_SHARED)"))
+@Suite("TFLite importer robustness", Shared.needsModels)
 struct TFLiteRobustnessTests {
     @Test("byte flips and truncations give an error or a valid graph, never a crash",
           arguments: [Shared.dsCnnSFp32, Shared.dsCnnSInt8])

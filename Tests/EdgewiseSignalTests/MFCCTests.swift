@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import CMallocCounter
 import EdgewiseCore
 import Foundation
@@ -28,7 +29,7 @@ import Testing
     }
 
     /// The DS-CNN reference: TF AudioSpectrogram + Mfcc ops on 11 clips.
-    @Test(.enabled(if: Fixtures.kwsFrontend != nil, "shared fixtures (../shared or EDGEWISE_SHARED) not found"))
+    @Test(SharedData.needs("models/fixtures/kws_frontend/mfcc_tf_ops.npy"))
     func matchesTensorFlowReference() throws {
         let dir = try #require(Fixtures.kwsFrontend)
         let ref = try NPY.read(dir + "/mfcc_tf_ops.npy")

@@ -74,6 +74,44 @@ import Testing
         #expect(other.graph.constants.contains { id, c in c.toArray(of: UInt32.self) != full.graph.constants[id]!.toArray(of: UInt32.self) })
     }
 
+    /// A checkpoint that exists but is corrupt, truncated or unreadable stops the run with an error naming it;
+    /// it never silently restarts from scratch. Only a missing checkpoint starts a fresh run.
+    @Test func corruptOrUnreadableCheckpointIsAnError() throws {
+        var r = syntheticRecipe(name: "corrupt", dir: temporaryDirectory("corrupt"), trainCount: 96, epochs: 2)
+        r.data.validationCount = 32
+        let stopped = try Trainer.run(recipe: r, options: .init(stopAfterSteps: 2))
+        #expect(!stopped.completed)
+        let path = r.outputDirectory + "/corrupt.checkpoint.json"
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        // No temporary files are left beside it.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: r.outputDirectory).filter { $0.contains(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        for (what, bytes) in [("truncated", good.prefix(good.count / 2)), ("garbage", Data("not json at all".utf8)), ("empty", Data())] {
+            try bytes.write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try Trainer.run(recipe: r)
+                Issue.record("a \(what) checkpoint did not stop the run")
+            } catch {
+                #expect("\(error)".contains(path) && "\(error)".contains("corrupt"), "\(what): \(error)")
+            }
+        }
+        // Parameters of the wrong length (a hand-edited or foreign checkpoint).
+        var json = try #require(try JSONSerialization.jsonObject(with: good) as? [String: Any])
+        var params = try #require(json["parameters"] as? [String: String])
+        let first = try #require(params.keys.sorted().first)
+        params[first] = Data([1, 2, 3]).base64EncodedString()
+        json["parameters"] = params
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        #expect { try Trainer.run(recipe: r) } throws: { "\($0)".contains(first) && "\($0)".contains("3 bytes") }
+        // Unreadable (a directory where the file should be): an error, not a fresh start.
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        #expect { try Trainer.run(recipe: r) } throws: { "\($0)".contains(path) && "\($0)".contains("cannot be read") }
+        // Missing: a fresh run, which completes.
+        try FileManager.default.removeItem(atPath: path)
+        #expect(try Trainer.run(recipe: r).completed)
+    }
+
     /// Exit heads train on a frozen backbone: trunk weights and batch-norm statistics stay bit-exact.
     @Test func headsTrainOnFrozenBackbone() throws {
         let r0 = syntheticRecipe(name: "base", dir: temporaryDirectory("frozen"), trainCount: 640, epochs: 2)

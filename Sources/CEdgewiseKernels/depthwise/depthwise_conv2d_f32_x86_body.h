@@ -39,7 +39,7 @@ DW_TARGET EW_INLINE void DW_CAT(DW_NAME, _block)(const int MULT1, const int MASK
 #define DW_W(off) (MASKED ? DW_LOADM(w + (size_t)(off) * CM + cb, mo) : DW_LOAD(w + (size_t)(off) * CM + cb))
 #define DW_OUT(row, ox, v)                                                                                           \
   do {                                                                                                               \
-    const DW_V o_ = DW_MIN(DW_MAX((v), lo), hi);                                                                     \
+    const DW_V o_ = DW_MIN(hi, DW_MAX(lo, (v)));                                                                     \
     if (MASKED) DW_STOREM((row) + (size_t)(ox) * CM + cb, mo, o_);                                                   \
     else DW_STORE((row) + (size_t)(ox) * CM + cb, o_);                                                               \
   } while (0)

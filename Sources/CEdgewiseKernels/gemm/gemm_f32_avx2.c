@@ -69,7 +69,7 @@ EW_TARGET_AVX2 EW_INLINE void ew_avx2_tile(const int MR, const int NV, const int
   EW_UNROLL for (int r = 0; r < MR; r++) {
     float *cr = c + (size_t)r * ldc;
     EW_UNROLL for (int v = 0; v < NV; v++) {
-      const __m256 o = _mm256_min_ps(_mm256_max_ps(acc[0][r][v], lo), hi);
+      const __m256 o = _mm256_min_ps(hi, _mm256_max_ps(lo, acc[0][r][v]));  // NaN-propagating: see ew_clampf
       if (MASKED && v == NV - 1) _mm256_maskstore_ps(cr + 8 * v, ml, o);
       else _mm256_storeu_ps(cr + 8 * v, o);
     }

@@ -70,7 +70,7 @@ EW_TARGET_AVX512 EW_INLINE void ew_avx512_tile(const int MR, const int NV, const
   EW_UNROLL for (int r = 0; r < MR; r++) {
     float *cr = c + (size_t)r * ldc;
     EW_UNROLL for (int v = 0; v < NV; v++) {
-      const __m512 o = _mm512_min_ps(_mm512_max_ps(acc[0][r][v], lo), hi);
+      const __m512 o = _mm512_min_ps(hi, _mm512_max_ps(lo, acc[0][r][v]));  // NaN-propagating: see ew_clampf
       if (v == NV - 1) _mm512_mask_storeu_ps(cr + 16 * v, ml, o);
       else _mm512_storeu_ps(cr + 16 * v, o);
     }

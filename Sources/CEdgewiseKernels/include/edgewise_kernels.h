@@ -93,4 +93,5 @@ void ew_restore_fp_mode(unsigned previous);
 #ifdef __cplusplus
 }
 #endif
+#include "edgewise_int8.h"  // the int8 kernels (TFLite-exact requantisation)
 #endif

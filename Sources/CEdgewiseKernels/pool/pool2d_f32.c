@@ -23,7 +23,7 @@
         for (int iy = y0; iy < y1; iy++)                                                                          \
           for (int ix = x0; ix < x1; ix++) {                                                                      \
             const float *restrict row = xn + ((size_t)iy * p->in_w + ix) * C;                                     \
-            if (is_max) { for (int c = 0; c < C; c++) out[c] = out[c] > row[c] ? out[c] : row[c]; }              \
+            if (is_max) { for (int c = 0; c < C; c++) out[c] = ew_max_nan(out[c], row[c]); }                        \
             else { for (int c = 0; c < C; c++) out[c] += row[c]; }                                                \
           }                                                                                                       \
         if (!is_max) {                                                                                            \

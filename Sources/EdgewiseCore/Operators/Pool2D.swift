@@ -39,6 +39,7 @@ extension Operator {
 
 extension ReferenceKernels {
     /// Max or average pooling over NHWC / NWC. Average divides by the number of in-bounds elements.
+    /// Max pooling propagates NaN: a NaN anywhere in the window gives NaN (as the C kernels do).
     public static func pool2d(_ x: UnsafeBufferPointer<Float>, _ xs: Shape, _ a: PoolAttributes, max isMax: Bool,
                               into y: UnsafeMutableBufferPointer<Float>, _ ys: Shape) {
         let (n, h, w, c) = xs.nhwc
@@ -56,7 +57,7 @@ extension ReferenceKernels {
                                 let ix = ox * a.stride.w - a.padding.left + kx
                                 if ix < 0 || ix >= w { continue }
                                 let v = x[((b * h + iy) * w + ix) * c + ch]
-                                if isMax { acc = Swift.max(acc, v) } else { acc += v }
+                                if isMax { acc = acc < v || v.isNaN ? v : acc } else { acc += v }  // NaN-propagating max, as the C kernels
                                 count += 1
                             }
                         }
