@@ -126,13 +126,13 @@ let package = Package(
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise", "wearable"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTesting", "EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
-        .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
+        .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
         .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles", "EdgewiseModel", "EdgewisePolicy"], path: "Tests/EdgewiseWearableTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),
         // End to end: runs the built `voice` binary on the bundled stream (the dependency builds it first).
         .testTarget(name: "VoiceAppTests", dependencies: ["EdgewiseTesting", "voice"], path: "Tests/VoiceAppTests"),
-        .testTarget(name: "EdgewiseSpeechTests", dependencies: ["EdgewiseSpeech", "CMallocCounter"], path: "Tests/EdgewiseSpeechTests"),
+        .testTarget(name: "EdgewiseSpeechTests", dependencies: ["EdgewiseSpeech", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewiseSpeechTests"),
         .testTarget(name: "EdgewiseDevicesTests", dependencies: ["EdgewiseDevices", "CALSAFaults", "CFakeCamera", "CMallocCounter"], path: "Tests/EdgewiseDevicesTests"),
     ]
 )

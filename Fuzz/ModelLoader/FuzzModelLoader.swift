@@ -91,8 +91,8 @@ func seedFiles() throws -> [(name: String, bytes: [UInt8])] {
     c.endStage("all")
     let oneExit = Model(graph: try c.build(), labels: ["normal", "af"])
 
-    let files = [("two-exit.ewm", try ModelFile.encode(twoExit)), ("one-exit.ewm", try ModelFile.encode(oneExit))]
-    return files + files.map { ($0.0.replacingSuffix(".ewm", with: ".json"), structureJSON(of: $0.1)) }
+    let files = [("two-exit.edgewise", try ModelFile.encode(twoExit)), ("one-exit.edgewise", try ModelFile.encode(oneExit))]
+    return files + files.map { ($0.0.replacingSuffix(".edgewise", with: ".json"), structureJSON(of: $0.1)) }
 }
 
 extension String {

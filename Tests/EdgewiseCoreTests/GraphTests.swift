@@ -1,5 +1,5 @@
-import Foundation
 import EdgewiseArchitectures
+import Foundation
 import Testing
 @testable import EdgewiseCore
 

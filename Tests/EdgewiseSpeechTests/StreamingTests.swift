@@ -1,3 +1,4 @@
+import EdgewiseArchitectures
 import CMallocCounter
 import EdgewiseCore
 import EdgewiseSignal
