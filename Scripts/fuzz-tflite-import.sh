@@ -59,7 +59,7 @@ if [ -d "$SHARED/models" ]; then
     find "$SHARED/models/fixtures" -name '*.npy' -exec cp -f {} "$CORPUS/" \;
     chmod u+w "$CORPUS"/* 2>/dev/null || true
 else
-    echo "note: $SHARED/models not found; fuzzing from an empty corpus"
+    echo "note: $SHARED/models not found; fuzzing from the committed seeds (Fuzz/corpus/tflite) and $CORPUS"
 fi
 
 echo "fuzzing for ${SECONDS_TO_RUN}s with corpus $CORPUS ..."
