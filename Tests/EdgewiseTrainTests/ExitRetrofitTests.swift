@@ -1,3 +1,4 @@
+import EdgewiseArchitectures
 import EdgewiseCore
 import Foundation
 import Testing
