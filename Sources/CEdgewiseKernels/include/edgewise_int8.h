@@ -78,6 +78,10 @@ void ew_int8_depthwise_pack(size_t channels, size_t kh, size_t kw, const int8_t 
 void ew_int8_depthwise_conv2d(ew_int8_isa isa, const ew_int8_conv_params *p, const int8_t *x, const void *packed,
                               int8_t *y);
 
+/// int8 average pooling (TFLite reference_integer_ops::AveragePool): raw values summed over the in-bounds part
+/// of the k_h x k_w window, divided rounding half away from zero, clamped to [act_min, act_max]. Portable C.
+void ew_int8_average_pool(const ew_int8_conv_params *p, const int8_t *x, int8_t *y);
+
 /// Benchmark support: the int8 multiply-accumulate peak of one core in GOP/s (1 MAC = 2 ops) for `isa`'s inner
 /// instruction: `vpdpbusd` zmm (vnni), `vpmaddwd` + `vpaddd` ymm on int16 (avx2); 0 when unavailable.
 double ew_bench_peak_int8_gops(ew_int8_isa isa);
