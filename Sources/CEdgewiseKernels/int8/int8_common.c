@@ -300,3 +300,27 @@ void ew_int8_average_pool(const ew_int8_conv_params *q, const int8_t *x, int8_t 
       }
   }
 }
+
+// MARK: - ADD
+
+void ew_int8_add__generic(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y) {
+  for (size_t i = 0; i < n; i++) {
+    const int32_t v1 = (int32_t)((uint32_t)(p->input1_offset + a[i]) << p->left_shift);
+    const int32_t v2 = (int32_t)((uint32_t)(p->input2_offset + b[i]) << p->left_shift);
+    const int32_t s1 = ew_rdbpot(ew_srdhm(v1, p->input1_multiplier), p->input1_right_shift);
+    const int32_t s2 = ew_rdbpot(ew_srdhm(v2, p->input2_multiplier), p->input2_right_shift);
+    const int32_t out = ew_rdbpot(ew_srdhm(s1 + s2, p->output_multiplier), p->output_right_shift) + p->output_zero_point;
+    y[i] = ew_sat8(out, p->act_min, p->act_max);
+  }
+}
+
+void ew_int8_add(ew_int8_isa isa, size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y) {
+  if (!ew_int8_isa_available(isa)) isa = EW_INT8_GENERIC;
+  switch (isa) {
+#if EW_HAVE_X86
+  case EW_INT8_VNNI: ew_int8_add__avx512(n, a, b, p, y); return;
+  case EW_INT8_AVX2: ew_int8_add__avx2(n, a, b, p, y); return;
+#endif
+  default: ew_int8_add__generic(n, a, b, p, y); return;
+  }
+}
