@@ -78,6 +78,21 @@ void ew_int8_depthwise_pack(size_t channels, size_t kh, size_t kw, const int8_t 
 void ew_int8_depthwise_conv2d(ew_int8_isa isa, const ew_int8_conv_params *p, const int8_t *x, const void *packed,
                               int8_t *y);
 
+/// int8 average pooling (TFLite reference_integer_ops::AveragePool): raw values summed over the in-bounds part
+/// of the k_h x k_w window, divided rounding half away from zero, clamped to [act_min, act_max]. Portable C.
+void ew_int8_average_pool(const ew_int8_conv_params *p, const int8_t *x, int8_t *y);
+
+/// Parameters of TFLite's int8 ADD (see Int8AddParams in Swift): input offsets (-zero point), the common
+/// left shift (20), per-input and output multipliers with right-shift amounts (>= 0), output zero point, clamp.
+typedef struct ew_int8_add_params {
+  int32_t input1_offset, input2_offset, left_shift;
+  int32_t input1_multiplier, input1_right_shift, input2_multiplier, input2_right_shift;
+  int32_t output_multiplier, output_right_shift, output_zero_point, act_min, act_max;
+} ew_int8_add_params;
+
+/// Element-wise int8 ADD of two tensors with their own scales, exactly as TFLite's reference_integer_ops::Add.
+void ew_int8_add(ew_int8_isa isa, size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y);
+
 /// Benchmark support: the int8 multiply-accumulate peak of one core in GOP/s (1 MAC = 2 ops) for `isa`'s inner
 /// instruction: `vpdpbusd` zmm (vnni), `vpmaddwd` + `vpaddd` ymm on int16 (avx2); 0 when unavailable.
 double ew_bench_peak_int8_gops(ew_int8_isa isa);

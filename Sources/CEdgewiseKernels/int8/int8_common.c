@@ -155,11 +155,29 @@ void ew_int8_conv2d(ew_int8_isa isa, const ew_int8_conv_params *p, const int8_t 
       for (int ox = 0; ox < p->out_w; ox++) {
         for (int ky = 0; ky < p->k_h; ky++) {
           const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+          int8_t *dst = row + (size_t)ky * p->k_w * ci;
+          if (iy < 0 || iy >= p->in_h) {
+            memset(dst, zp, (size_t)p->k_w * ci);
+            continue;
+          }
+          const int ix0 = ox * p->stride_w - p->pad_left;
+          if (p->dil_w == 1) {
+            // The in-bounds taps of this window row are contiguous in x: one copy, zero-point fill around it.
+            const int kx0 = ix0 < 0 ? -ix0 : 0;
+            const int kx1 = p->k_w < p->in_w - ix0 ? p->k_w : p->in_w - ix0;
+            if (kx1 <= kx0) {
+              memset(dst, zp, (size_t)p->k_w * ci);
+              continue;
+            }
+            if (kx0 > 0) memset(dst, zp, (size_t)kx0 * ci);
+            memcpy(dst + (size_t)kx0 * ci, xb + ((size_t)iy * p->in_w + ix0 + kx0) * ci, (size_t)(kx1 - kx0) * ci);
+            if (kx1 < p->k_w) memset(dst + (size_t)kx1 * ci, zp, (size_t)(p->k_w - kx1) * ci);
+            continue;
+          }
           for (int kx = 0; kx < p->k_w; kx++) {
-            const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-            int8_t *dst = row + ((size_t)ky * p->k_w + kx) * ci;
-            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) memset(dst, zp, ci);
-            else memcpy(dst, xb + ((size_t)iy * p->in_w + ix) * ci, ci);
+            const int ix = ix0 + kx * p->dil_w;
+            if (ix < 0 || ix >= p->in_w) memset(dst + (size_t)kx * ci, zp, ci);
+            else memcpy(dst + (size_t)kx * ci, xb + ((size_t)iy * p->in_w + ix) * ci, ci);
           }
         }
         row += kk;
@@ -247,5 +265,62 @@ void ew_int8_depthwise_conv2d(ew_int8_isa isa, const ew_int8_conv_params *p, con
   case EW_INT8_AVX2: ew_int8_depthwise__avx2(p, x, d, y); return;
 #endif
   default: ew_int8_depthwise__generic(p, x, d, y); return;
+  }
+}
+
+// MARK: - Average pooling
+
+void ew_int8_average_pool(const ew_int8_conv_params *q, const int8_t *x, int8_t *y) {
+  const int C = q->in_c;
+  enum { CHUNK = 256 };
+  int32_t acc[CHUNK];
+  for (int b = 0; b < q->batch; b++) {
+    const int8_t *xb = x + (size_t)b * q->in_h * q->in_w * C;
+    for (int oy = 0; oy < q->out_h; oy++)
+      for (int ox = 0; ox < q->out_w; ox++) {
+        const int iy0 = oy * q->stride_h - q->pad_top, ix0 = ox * q->stride_w - q->pad_left;
+        const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = q->k_h < q->in_h - iy0 ? q->k_h : q->in_h - iy0;
+        const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = q->k_w < q->in_w - ix0 ? q->k_w : q->in_w - ix0;
+        const int32_t count = (ky1 > ky0 && kx1 > kx0) ? (ky1 - ky0) * (kx1 - kx0) : 0;
+        int8_t *yp = y + (((size_t)b * q->out_h + oy) * q->out_w + ox) * C;
+        for (int c0 = 0; c0 < C; c0 += CHUNK) {
+          const int nc = C - c0 < CHUNK ? C - c0 : CHUNK;
+          for (int c = 0; c < nc; c++) acc[c] = 0;
+          for (int ky = ky0; ky < ky1; ky++)
+            for (int kx = kx0; kx < kx1; kx++) {
+              const int8_t *src = xb + ((size_t)(iy0 + ky) * q->in_w + ix0 + kx) * C + c0;
+              for (int c = 0; c < nc; c++) acc[c] += src[c];
+            }
+          for (int c = 0; c < nc; c++) {
+            int32_t v = acc[c];
+            if (count > 0) v = v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+            yp[c0 + c] = ew_sat8(v, q->act_min, q->act_max);
+          }
+        }
+      }
+  }
+}
+
+// MARK: - ADD
+
+void ew_int8_add__generic(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y) {
+  for (size_t i = 0; i < n; i++) {
+    const int32_t v1 = (int32_t)((uint32_t)(p->input1_offset + a[i]) << p->left_shift);
+    const int32_t v2 = (int32_t)((uint32_t)(p->input2_offset + b[i]) << p->left_shift);
+    const int32_t s1 = ew_rdbpot(ew_srdhm(v1, p->input1_multiplier), p->input1_right_shift);
+    const int32_t s2 = ew_rdbpot(ew_srdhm(v2, p->input2_multiplier), p->input2_right_shift);
+    const int32_t out = ew_rdbpot(ew_srdhm(s1 + s2, p->output_multiplier), p->output_right_shift) + p->output_zero_point;
+    y[i] = ew_sat8(out, p->act_min, p->act_max);
+  }
+}
+
+void ew_int8_add(ew_int8_isa isa, size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y) {
+  if (!ew_int8_isa_available(isa)) isa = EW_INT8_GENERIC;
+  switch (isa) {
+#if EW_HAVE_X86
+  case EW_INT8_VNNI: ew_int8_add__avx512(n, a, b, p, y); return;
+  case EW_INT8_AVX2: ew_int8_add__avx2(n, a, b, p, y); return;
+#endif
+  default: ew_int8_add__generic(n, a, b, p, y); return;
   }
 }

@@ -63,7 +63,10 @@ EW_INLINE const int16_t *ew_int8_dw_weights(const ew_int8_dw_packed *p) {
 void ew_int8_gemm__generic(size_t m, const int8_t *a, size_t lda, const ew_int8_packed *p, int8_t *y, size_t ldy,
                            int32_t zp, int32_t lo, int32_t hi);
 void ew_int8_depthwise__generic(const ew_int8_conv_params *q, const int8_t *x, const ew_int8_dw_packed *p, int8_t *y);
+void ew_int8_add__generic(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y);
 #if EW_HAVE_X86
+void ew_int8_add__avx2(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y);
+void ew_int8_add__avx512(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y);
 void ew_int8_gemm__avx2(size_t m, const int8_t *a, size_t lda, const ew_int8_packed *p, int8_t *y, size_t ldy,
                         int32_t zp, int32_t lo, int32_t hi);
 void ew_int8_gemm__vnni(size_t m, const int8_t *a, size_t lda, const ew_int8_packed *p, int8_t *y, size_t ldy,

@@ -337,7 +337,52 @@ EW_TARGET_VNNI void ew_int8_depthwise__avx512(const ew_int8_conv_params *q, cons
   }
 }
 
+// MARK: - ADD
+
+EW_TARGET_VNNI void ew_int8_add__avx512(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y) {
+  const __m512i o1 = _mm512_set1_epi32(p->input1_offset), o2 = _mm512_set1_epi32(p->input2_offset);
+  const __m512i m1 = _mm512_set1_epi32(p->input1_multiplier), r1 = _mm512_set1_epi32(p->input1_right_shift);
+  const __m512i m2 = _mm512_set1_epi32(p->input2_multiplier), r2 = _mm512_set1_epi32(p->input2_right_shift);
+  const __m512i mo = _mm512_set1_epi32(p->output_multiplier), ro = _mm512_set1_epi32(p->output_right_shift);
+  const __m512i zero = _mm512_setzero_si512(), zp = _mm512_set1_epi32(p->output_zero_point);
+  const __m512i lo = _mm512_set1_epi32(p->act_min), hi = _mm512_set1_epi32(p->act_max);
+  const __m512i ls = _mm512_set1_epi32(p->left_shift);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+    const __m512i x1 = _mm512_sllv_epi32(_mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(k, a + i)), o1), ls);
+    const __m512i x2 = _mm512_sllv_epi32(_mm512_add_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(k, b + i)), o2), ls);
+    const __m512i sum = _mm512_add_epi32(ew_requant_avx512(x1, m1, zero, r1), ew_requant_avx512(x2, m2, zero, r2));
+    __m512i v = _mm512_add_epi32(ew_requant_avx512(sum, mo, zero, ro), zp);
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, k, v);
+  }
+}
+
+EW_TARGET_AVX2 void ew_int8_add__avx2(size_t n, const int8_t *a, const int8_t *b, const ew_int8_add_params *p, int8_t *y) {
+  const __m256i o1 = _mm256_set1_epi32(p->input1_offset), o2 = _mm256_set1_epi32(p->input2_offset);
+  const __m256i m1 = _mm256_set1_epi32(p->input1_multiplier), r1 = _mm256_set1_epi32(p->input1_right_shift);
+  const __m256i m2 = _mm256_set1_epi32(p->input2_multiplier), r2 = _mm256_set1_epi32(p->input2_right_shift);
+  const __m256i mo = _mm256_set1_epi32(p->output_multiplier), ro = _mm256_set1_epi32(p->output_right_shift);
+  const __m256i zero = _mm256_setzero_si256(), zp = _mm256_set1_epi32(p->output_zero_point);
+  const __m256i lo = _mm256_set1_epi32(p->act_min), hi = _mm256_set1_epi32(p->act_max);
+  const __m256i ls = _mm256_set1_epi32(p->left_shift);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x1 = _mm256_sllv_epi32(_mm256_add_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(a + i))), o1), ls);
+    const __m256i x2 = _mm256_sllv_epi32(_mm256_add_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(b + i))), o2), ls);
+    const __m256i sum = _mm256_add_epi32(ew_requant_avx2(x1, m1, zero, r1), ew_requant_avx2(x2, m2, zero, r2));
+    __m256i v = _mm256_add_epi32(ew_requant_avx2(sum, mo, zero, ro), zp);
+    v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+    const __m256i w16 = _mm256_packs_epi32(v, v);
+    const __m256i b8 = _mm256_packs_epi16(w16, w16);
+    _mm_storel_epi64((__m128i *)(y + i), _mm_unpacklo_epi32(_mm256_castsi256_si128(b8), _mm256_extracti128_si256(b8, 1)));
+  }
+  ew_int8_add__generic(n - i, a + i, b + i, p, y + i);
+}
+#endif
+
 // MARK: - Peak
+#if EW_HAVE_X86
 
 static double ew_now_s8(void) {
   struct timespec t;

@@ -1,3 +1,5 @@
+import CEdgewiseKernels
+
 extension Operator {
     /// Element-wise sum of two equal shapes (residual connections), with a fused activation. Inputs:
     /// a, b. Model file: `{"add":{"activation":"relu"}}`.
@@ -38,6 +40,15 @@ extension Operator.Add {
         let p = Int8AddParams(scale1: q1.scale, zeroPoint1: q1.zeroPoint, scale2: q2.scale, zeroPoint2: q2.zeroPoint,
                               outputScale: qy.scale, outputZeroPoint: qy.zeroPoint, activation: activation)
         let a = c.int8Input(0), b = c.int8Input(1), y = c.int8Output, n = c.outputShape.elementCount
-        return { Int8Reference.add(a, b, count: n, p, y: y) }
+        guard let family = c.int8Family, p.input1Shift <= 0, p.input2Shift <= 0, p.outputShift <= 0 else {
+            return { Int8Reference.add(a, b, count: n, p, y: y) }
+        }
+        let cp = ew_int8_add_params(input1_offset: p.input1Offset, input2_offset: p.input2Offset, left_shift: Int32(p.leftShift),
+                                    input1_multiplier: p.input1Multiplier, input1_right_shift: Int32(-p.input1Shift),
+                                    input2_multiplier: p.input2Multiplier, input2_right_shift: Int32(-p.input2Shift),
+                                    output_multiplier: p.outputMultiplier, output_right_shift: Int32(-p.outputShift),
+                                    output_zero_point: p.outputOffset, act_min: p.activationMin, act_max: p.activationMax)
+        let isa = family.c
+        return { withUnsafePointer(to: cp) { ew_int8_add(isa, n, a, b, $0, y) } }
     }
 }

@@ -75,6 +75,14 @@ extension Operator.Pool2D {
     public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
         let a = attributes, isMax = isMax, xs = c.inputShapes[0].int8NHWC, ys = c.outputShape.int8NHWC
         let x = c.int8Input(0), y = c.int8Output
+        if !isMax && c.int8Family != nil {
+            let p = ew_int8_conv_params(batch: Int32(xs.n), in_h: Int32(xs.h), in_w: Int32(xs.w), in_c: Int32(xs.c),
+                                        out_h: Int32(ys.h), out_w: Int32(ys.w), out_c: Int32(ys.c), k_h: Int32(a.window.h), k_w: Int32(a.window.w),
+                                        stride_h: Int32(a.stride.h), stride_w: Int32(a.stride.w), dil_h: 1, dil_w: 1,
+                                        pad_top: Int32(a.padding.top), pad_left: Int32(a.padding.left), depth_multiplier: 1,
+                                        input_zero_point: 0, output_zero_point: 0, act_min: -128, act_max: 127)
+            return { withUnsafePointer(to: p) { ew_int8_average_pool($0, x, y) } }
+        }
         return {
             if isMax { Int8Reference.maxPool(x: x, xs, a, activationMin: -128, activationMax: 127, y: y, ys) }
             else { Int8Reference.averagePool(x: x, xs, a, activationMin: -128, activationMax: 127, y: y, ys) }

@@ -11,7 +11,7 @@ struct Int8KernelTests {
 
     /// Random per-channel requantisation: real multipliers from 2⁻¹⁶ to 4 (so both right and left shifts
     /// occur), random zero points and activation clamps.
-    static func requant(_ g: inout SplitMix64, channels: Int, perChannel: Bool) -> Int8Requant {
+    static func requant(_ g: inout SeededGenerator, channels: Int, perChannel: Bool) -> Int8Requant {
         var ms: [Int32] = [], ss: [Int] = []
         for _ in 0..<(perChannel ? channels : 1) {
             let real = Double.pow2(Double(g.int(-16...2))) * (1 + Double(g.int(0...999)) / 1000)
@@ -23,12 +23,12 @@ struct Int8KernelTests {
                            outputZeroPoint: Int32(g.int(-128...127)), activationMin: lo, activationMax: hi)
     }
 
-    static func int8s(_ g: inout SplitMix64, _ n: Int) -> [Int8] { (0..<n).map { _ in Int8(truncatingIfNeeded: g.int(-128...127)) } }
-    static func biases(_ g: inout SplitMix64, _ n: Int) -> [Int32] { (0..<n).map { _ in Int32(g.int(-70_000...70_000)) } }
+    static func int8s(_ g: inout SeededGenerator, _ n: Int) -> [Int8] { (0..<n).map { _ in Int8(truncatingIfNeeded: g.int(-128...127)) } }
+    static func biases(_ g: inout SeededGenerator, _ n: Int) -> [Int32] { (0..<n).map { _ in Int32(g.int(-70_000...70_000)) } }
 
     @Test("GEMM / fully connected: random M, K, N", arguments: families)
     func gemm(isa: Int8KernelISA) {
-        var g = SplitMix64(seed: 11)
+        var g = SeededGenerator(seed: 11)
         for trial in 0..<60 {
             let m = g.int(1...23), k = g.int(1...300), n = g.int(1...150)
             let q = Self.requant(&g, channels: n, perChannel: trial % 3 != 0)
@@ -55,7 +55,7 @@ struct Int8KernelTests {
 
     @Test("conv 2-D and 1-D: random windows, strides, dilations, paddings", arguments: families)
     func conv(isa: Int8KernelISA) {
-        var g = SplitMix64(seed: 23)
+        var g = SeededGenerator(seed: 23)
         for trial in 0..<50 {
             let oneD = trial % 4 == 0
             let kh = oneD ? 1 : g.pick([1, 1, 3, 5, 10]), kw = g.pick([1, 1, 3, 4])
@@ -95,7 +95,7 @@ struct Int8KernelTests {
 
     @Test("depthwise: random windows, strides, multipliers, channel counts", arguments: families)
     func depthwise(isa: Int8KernelISA) {
-        var g = SplitMix64(seed: 37)
+        var g = SeededGenerator(seed: 37)
         for trial in 0..<60 {
             let kh = g.pick([1, 3, 3, 5]), kw = g.pick([1, 3, 3, 5]), sh = g.int(1...2), sw = g.int(1...2)
             let dh = g.pick([1, 1, 2]), dw = g.pick([1, 1, 2]), mult = trial % 4 == 0 ? g.int(2...3) : 1
