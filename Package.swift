@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "EdgewiseAppTests", dependencies: ["EdgewiseTesting", "edgewise", "wearable"], path: "Tests/EdgewiseAppTests"),
         .testTarget(name: "EdgewiseTrainTests", dependencies: ["EdgewiseTesting", "EdgewiseTrain", "EdgewiseArchitectures"], path: "Tests/EdgewiseTrainTests"),
         .testTarget(name: "EdgewiseSignalTests", dependencies: ["EdgewiseTesting", "EdgewiseSignal", "CMallocCounter"], path: "Tests/EdgewiseSignalTests"),
-        .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewisePolicy", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
+        .testTarget(name: "EdgewisePolicyTests", dependencies: ["EdgewiseTesting", "EdgewisePolicy", "EdgewiseArchitectures", "CMallocCounter"], path: "Tests/EdgewisePolicyTests"),
         .testTarget(name: "EdgewiseSignalFilesTests", dependencies: ["EdgewiseTesting", "EdgewiseSignalFiles"], path: "Tests/EdgewiseSignalFilesTests"),
         .testTarget(name: "EdgewiseWearableTests", dependencies: ["EdgewiseTesting", "EdgewiseWearable", "EdgewiseSignal", "EdgewiseSignalFiles", "EdgewiseModel", "EdgewisePolicy"], path: "Tests/EdgewiseWearableTests"),
         .testTarget(name: "EdgewiseDataTests", dependencies: ["EdgewiseTesting", "EdgewiseData"], path: "Tests/EdgewiseDataTests"),

@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import EdgewiseArchitectures
 import CMallocCounter
 import EdgewiseCore

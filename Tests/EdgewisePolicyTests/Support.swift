@@ -1,11 +1,6 @@
 import EdgewisePolicy
+import EdgewiseTesting
 import Foundation
-
-#if DEBUG
-let isReleaseBuild = false
-#else
-let isReleaseBuild = true
-#endif
 
 /// A fake `/` in a temp directory: sysfs and procfs files written by the test.
 final class FakeRoot {

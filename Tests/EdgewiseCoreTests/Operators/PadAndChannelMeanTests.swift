@@ -1,3 +1,4 @@
+import EdgewiseTesting
 import CMallocCounter
 import Testing
 @testable import EdgewiseCore
