@@ -26,7 +26,7 @@ ARTIFACTS="$ROOT/Fuzz/corpus-work/tflite-artifacts"
 rm -rf "$WRAP"
 mkdir -p "$WRAP/Sources/TFLiteImportFuzzer" "$CORPUS" "$ARTIFACTS"
 cp "$ROOT/Fuzz/TFLiteImportFuzzer/TFLiteImportFuzzer.swift" "$ROOT/Fuzz/Common/ExerciseGraph.swift" "$WRAP/Sources/TFLiteImportFuzzer/"
-for t in CEdgewiseKernels EdgewiseCore EdgewiseModel EdgewiseInterop; do
+for t in CEdgewiseKernels CZlib EdgewiseCore EdgewiseModel EdgewiseInterop; do
     ln -s "$ROOT/Sources/$t" "$WRAP/Sources/$t"
 done
 cat > "$WRAP/Package.swift" <<'SWIFT'
@@ -38,7 +38,8 @@ let package = Package(
     targets: [
         .target(name: "CEdgewiseKernels", path: "Sources/CEdgewiseKernels"),
         .target(name: "EdgewiseCore", dependencies: ["CEdgewiseKernels"], path: "Sources/EdgewiseCore"),
-        .target(name: "EdgewiseModel", dependencies: ["EdgewiseCore"], path: "Sources/EdgewiseModel"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        .target(name: "EdgewiseModel", dependencies: ["EdgewiseCore", "CZlib"], path: "Sources/EdgewiseModel"),
         .target(name: "EdgewiseInterop", dependencies: ["EdgewiseCore", "EdgewiseModel"], path: "Sources/EdgewiseInterop"),
         .executableTarget(name: "TFLiteImportFuzzer", dependencies: ["EdgewiseInterop"], path: "Sources/TFLiteImportFuzzer"),
     ]
