@@ -71,39 +71,9 @@ extension Graph {
         }
     }
 
+    /// Each operator's dtype rules live in its file (``OperatorDefinition/checkDTypes(inputs:output:check:)``).
     private func checkDTypes(_ node: Node) throws {
-        let out = values[node.output]
-        switch node.op {
-        case .quantize:
-            guard values[node.inputs[0]].dtype == .float32, out.dtype.isQuantized, out.quant != nil else {
-                throw GraphError.dtypeMismatch(node: node.name, detail: "quantize takes float32 to a quantised type with parameters")
-            }
-        case .dequantize:
-            guard values[node.inputs[0]].dtype.isQuantized, out.dtype == .float32 else {
-                throw GraphError.dtypeMismatch(node: node.name, detail: "dequantize takes a quantised type to float32")
-            }
-        default:
-            let x = values[node.inputs[0]].dtype
-            guard out.dtype == x else {
-                throw GraphError.dtypeMismatch(node: node.name, detail: "output is \(out.dtype) but input is \(x)")
-            }
-        }
-        // Weights and biases of the layers with parameters: float layers take float32 parameters;
-        // quantised layers take quantised weights and int32 biases.
-        switch node.op {
-        case .conv2d, .depthwiseConv2d, .dense:
-            let x = values[node.inputs[0]].dtype, w = values[node.inputs[1]].dtype
-            let b = node.inputs.count > 2 ? values[node.inputs[2]].dtype : nil
-            let ok = x == .float32 ? (w == .float32 && (b == nil || b == .float32))
-                                   : (w.isQuantized && (b == nil || b == .int32))
-            guard ok else {
-                throw GraphError.dtypeMismatch(node: node.name, detail: "a \(x) layer cannot take \(w) weights\(b.map { " and \($0) bias" } ?? "")")
-            }
-        case .batchNorm, .layerNorm, .multiHeadSelfAttention:
-            for i in node.inputs.dropFirst() where values[i].dtype != .float32 {
-                throw GraphError.dtypeMismatch(node: node.name, detail: "parameter '\(values[i].name)' must be float32, is \(values[i].dtype)")
-            }
-        default: break
-        }
+        try node.op.definition.checkDTypes(inputs: node.inputs.map { values[$0] }, output: values[node.output],
+                                           check: DTypeCheck(node: node.name))
     }
 }

@@ -3,6 +3,9 @@ extension Operator {
     /// variance (each `[C]`). Usually folded into the convolution or dense layer before it
     /// (``Graph/foldingBatchNorms()``). Model file: `{"batchNorm":{"epsilon":…}}`.
     public struct BatchNorm: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.float32Parameters(inputs, output)
+        }
         public var epsilon: Float
         public init(epsilon: Float) { self.epsilon = epsilon }
 

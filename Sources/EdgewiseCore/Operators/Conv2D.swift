@@ -5,6 +5,9 @@ extension Operator {
     /// `[KH,KW,Cin,Cout]` (HWIO, read in place as the im2col GEMM's right-hand matrix), optional bias
     /// `[Cout]`. Model file: ``ConvAttributes`` as JSON (`{"conv2d":{"_0":{…}}}`).
     public struct Conv2D: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.weightedLayer(inputs, output)
+        }
         public var attributes: ConvAttributes
         public init(_ attributes: ConvAttributes) { self.attributes = attributes }
 

@@ -2,6 +2,9 @@ extension Operator {
     /// Fully connected layer. Inputs: x `[..., In]`, weights `[In, Out]`, optional bias `[Out]`.
     /// Output `[..., Out]`. Model file: the fused activation (`{"dense":{"activation":"relu"}}`).
     public struct Dense: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.weightedLayer(inputs, output)
+        }
         public var activation: Activation
         public init(activation: Activation) { self.activation = activation }
 

@@ -4,6 +4,9 @@ extension Operator {
     /// Depthwise convolution. Inputs: x `[N,H,W,C]` or `[N,W,C]`, weights `[KH,KW,C·M]`, optional bias
     /// `[C·M]`; output channel `c·M + m` reads input channel `c`. Model file: ``ConvAttributes`` as JSON.
     public struct DepthwiseConv2D: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.weightedLayer(inputs, output)
+        }
         public var attributes: ConvAttributes
         public init(_ attributes: ConvAttributes) { self.attributes = attributes }
 

@@ -1,6 +1,11 @@
 extension Operator {
     /// A quantised type to float32. Input: x (quantised). Model file: `{"dequantize":{}}`.
     public struct Dequantize: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            guard inputs[0].dtype.isQuantized, output.dtype == .float32 else {
+                throw check.fail("dequantize takes a quantised type to float32")
+            }
+        }
         public init() {}
         public var kindName: String { "dequantize" }
         public var inputArity: ClosedRange<Int> { 1...1 }

@@ -2,6 +2,9 @@ extension Operator {
     /// Layer normalisation over the last axis (biased variance, like PyTorch). Inputs: x, gamma `[D]`,
     /// beta `[D]`. Model file: `{"layerNorm":{"epsilon":…}}`.
     public struct LayerNorm: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.float32Parameters(inputs, output)
+        }
         public var epsilon: Float
         public init(epsilon: Float) { self.epsilon = epsilon }
 

@@ -3,6 +3,9 @@ extension Operator {
     /// `x·W + b`), bq, bk, bv, bo (each `[D]`). Output `[N,T,D]`. Model file:
     /// `{"multiHeadSelfAttention":{"heads":…}}`.
     public struct MultiHeadSelfAttention: OperatorDefinition {
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.float32Parameters(inputs, output)
+        }
         public var heads: Int
         public init(heads: Int) { self.heads = heads }
 

@@ -42,6 +42,9 @@ public protocol OperatorDefinition: Sendable {
     func compileFloat32(_ c: StepCompiler) throws -> () -> Void
     /// The int8 executor step. Default: throws ``ExecutorError/unsupportedOperator(node:op:reason:)``.
     func compileInt8(_ c: StepCompiler) throws -> () -> Void
+    /// Checks the data types of the node's inputs (in order) and output; problems throw via `check`.
+    /// Default: the output has the first input's dtype.
+    func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws
 }
 
 extension OperatorDefinition {
@@ -49,6 +52,9 @@ extension OperatorDefinition {
     public var integerAttributes: [Int] { [] }
     public func scratchBytes(inputs: [Shape], output: Shape) -> Int? { 0 }
     public var aliasesInput: Bool { false }
+    public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+        try check.outputMatchesInput(inputs, output)
+    }
     public func compileInt8(_ c: StepCompiler) throws -> () -> Void {
         throw ExecutorError.unsupportedOperator(node: c.node.name, op: kindName, reason: "no int8 kernel yet")
     }
@@ -59,6 +65,41 @@ extension OperatorDefinition {
         case .float32: return try compileFloat32(c)
         case .int8: return try compileInt8(c)
         default: throw ExecutorError.unsupportedOperator(node: c.node.name, op: kindName, reason: "no \(c.dtype) kernel")
+        }
+    }
+}
+
+/// Data-type rules shared by several operators; errors name the node.
+public struct DTypeCheck: Sendable {
+    /// The node being checked.
+    public let node: String
+    public init(node: String) { self.node = node }
+
+    /// A dtype error naming the node.
+    public func fail(_ detail: String) -> GraphError { .dtypeMismatch(node: node, detail: detail) }
+
+    /// The output has the first input's dtype (element-wise, layout and pooling operators).
+    public func outputMatchesInput(_ inputs: [Value], _ output: Value) throws {
+        let x = inputs[0].dtype
+        guard output.dtype == x else { throw fail("output is \(output.dtype) but input is \(x)") }
+    }
+
+    /// Layers with weights (conv, depthwise, dense): a float32 layer takes float32 weights and bias; a
+    /// quantised layer takes quantised weights and an int32 bias.
+    public func weightedLayer(_ inputs: [Value], _ output: Value) throws {
+        try outputMatchesInput(inputs, output)
+        let x = inputs[0].dtype, w = inputs[1].dtype
+        let b = inputs.count > 2 ? inputs[2].dtype : nil
+        let ok = x == .float32 ? (w == .float32 && (b == nil || b == .float32))
+                               : (w.isQuantized && (b == nil || b == .int32))
+        guard ok else { throw fail("a \(x) layer cannot take \(w) weights\(b.map { " and \($0) bias" } ?? "")") }
+    }
+
+    /// Layers whose parameters (every input after the first) are float32: batch norm, layer norm, attention.
+    public func float32Parameters(_ inputs: [Value], _ output: Value) throws {
+        try outputMatchesInput(inputs, output)
+        for v in inputs.dropFirst() where v.dtype != .float32 {
+            throw fail("parameter '\(v.name)' must be float32, is \(v.dtype)")
         }
     }
 }
