@@ -34,6 +34,9 @@ extension Graph {
             guard let n = v.shape.checkedElementCount, v.dtype.byteCount(for: n) != nil else {
                 throw GraphError.shapeMismatch(node: v.name, detail: "shape \(v.shape) is too large")
             }
+            if let problem = v.quant?.problem(dtype: v.dtype, shape: v.shape) {
+                throw GraphError.dtypeMismatch(node: v.name, detail: problem)
+            }
         }
         var written = Set<ValueID>(constants.keys)
         written.insert(input)
