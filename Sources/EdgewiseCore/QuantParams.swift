@@ -26,13 +26,13 @@ public struct QuantParams: Hashable, Codable, Sendable {
     /// usable: one scale and zero point per tensor, or one per index along an axis of the shape; every
     /// scale finite and positive; every zero point representable in `dtype` (int8, uint8, int4). Models
     /// come from untrusted files, so the executor's requantisation never sees a zero, negative, NaN or
-    /// infinite scale.
+    /// infinite scale. The model-file codec and graph validation both call this (one check).
     public func problem(dtype: DType, shape: Shape) -> String? {
         guard !scales.isEmpty, scales.count == zeroPoints.count else {
             return "\(scales.count) quantisation scales and \(zeroPoints.count) zero points"
         }
         if let axis {
-            guard axis >= 0, axis < shape.rank else { return "quantisation axis \(axis) outside a rank-\(shape.rank) shape" }
+            guard axis >= 0, axis < shape.rank else { return "quantisation axis \(axis) outside its rank \(shape.rank)" }
             guard scales.count == shape.dims[axis] else {
                 return "\(scales.count) per-axis scales for dimension \(axis) of size \(shape.dims[axis])"
             }

@@ -79,20 +79,8 @@ enum StructureCodec {
             guard let n = v.shape.checkedElementCount, v.dtype.byteCount(for: n) != nil else {
                 return "value \(id) '\(v.name)' of shape \(v.shape) is too large"
             }
-            if let q = v.quant {
-                guard !q.scales.isEmpty, q.scales.count == q.zeroPoints.count else {
-                    return "value \(id) '\(v.name)' has \(q.scales.count) quantisation scales and \(q.zeroPoints.count) zero points"
-                }
-                if let axis = q.axis {
-                    guard axis >= 0, axis < v.shape.rank else {
-                        return "value \(id) '\(v.name)' has quantisation axis \(axis) outside its rank \(v.shape.rank)"
-                    }
-                    guard q.scales.count == v.shape.dims[axis] else {
-                        return "value \(id) '\(v.name)' has \(q.scales.count) per-axis scales for dimension \(axis) of size \(v.shape.dims[axis])"
-                    }
-                } else if q.scales.count != 1 {
-                    return "value \(id) '\(v.name)' has \(q.scales.count) scales but per-tensor quantisation (no axis)"
-                }
+            if let p = v.quant?.problem(dtype: v.dtype, shape: v.shape) {
+                return "value \(id) '\(v.name)' has \(p)"
             }
         }
         var exitNames = Set<String>()
