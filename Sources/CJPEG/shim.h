@@ -16,14 +16,21 @@ static void ew_jpeg_error_exit(j_common_ptr cinfo) {
 }
 static void ew_jpeg_silence(j_common_ptr cinfo, int level) { (void)cinfo; (void)level; }
 
+/// The error manager every call below installs: errors longjmp back with their message in `err`, warnings
+/// are silent. The caller still does the `setjmp(jerr->jump)` itself (it must run in the caller's frame).
+static inline struct jpeg_error_mgr *ew_jpeg_errors(ew_jpeg_error *jerr, char *err) {
+    struct jpeg_error_mgr *mgr = jpeg_std_error(&jerr->pub);
+    jerr->pub.error_exit = ew_jpeg_error_exit;
+    jerr->pub.emit_message = ew_jpeg_silence;
+    jerr->err = err;
+    return mgr;
+}
+
 /// Reads the size of a JPEG held in memory.
 static inline int ew_jpeg_size(const unsigned char *data, unsigned long length, int *width, int *height, char *err) {
     struct jpeg_decompress_struct cinfo;
     ew_jpeg_error jerr;
-    cinfo.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = ew_jpeg_error_exit;
-    jerr.pub.emit_message = ew_jpeg_silence;
-    jerr.err = err;
+    cinfo.err = ew_jpeg_errors(&jerr, err);
     if (setjmp(jerr.jump)) { jpeg_destroy_decompress(&cinfo); return -1; }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, length);
@@ -39,10 +46,7 @@ static inline int ew_jpeg_decode_grey(const unsigned char *data, unsigned long l
                                       int width, int height, char *err) {
     struct jpeg_decompress_struct cinfo;
     ew_jpeg_error jerr;
-    cinfo.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = ew_jpeg_error_exit;
-    jerr.pub.emit_message = ew_jpeg_silence;
-    jerr.err = err;
+    cinfo.err = ew_jpeg_errors(&jerr, err);
     if (setjmp(jerr.jump)) { jpeg_destroy_decompress(&cinfo); return -1; }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, length);
@@ -70,10 +74,7 @@ static inline int ew_jpeg_encode_grey(const unsigned char *pixels, int width, in
     unsigned char *rgb = colour ? (unsigned char *)malloc((size_t)width * 3) : NULL;
     struct jpeg_compress_struct cinfo;
     ew_jpeg_error jerr;
-    cinfo.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = ew_jpeg_error_exit;
-    jerr.pub.emit_message = ew_jpeg_silence;
-    jerr.err = err;
+    cinfo.err = ew_jpeg_errors(&jerr, err);
     *out = NULL; *length = 0;
     if (setjmp(jerr.jump)) { jpeg_destroy_compress(&cinfo); free(rgb); return -1; }
     jpeg_create_compress(&cinfo);
