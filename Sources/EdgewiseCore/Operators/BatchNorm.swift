@@ -3,14 +3,14 @@ extension Operator {
     /// variance (each `[C]`). Usually folded into the convolution or dense layer before it
     /// (``Graph/foldingBatchNorms()``). Model file: `{"batchNorm":{"epsilon":…}}`.
     public struct BatchNorm: OperatorDefinition {
-        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
-            try check.float32Parameters(inputs, output)
-        }
         public var epsilon: Float
         public init(epsilon: Float) { self.epsilon = epsilon }
 
         public var kindName: String { "batch_norm" }
         public var inputArity: ClosedRange<Int> { 5...5 }
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.float32Parameters(inputs, output)
+        }
 
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {
             let c = s[0].last

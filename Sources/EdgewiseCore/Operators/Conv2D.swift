@@ -5,14 +5,14 @@ extension Operator {
     /// `[KH,KW,Cin,Cout]` (HWIO, read in place as the im2col GEMM's right-hand matrix), optional bias
     /// `[Cout]`. Model file: ``ConvAttributes`` as JSON (`{"conv2d":{"_0":{…}}}`).
     public struct Conv2D: OperatorDefinition {
-        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
-            try check.weightedLayer(inputs, output)
-        }
         public var attributes: ConvAttributes
         public init(_ attributes: ConvAttributes) { self.attributes = attributes }
 
         public var kindName: String { "conv2d" }
         public var inputArity: ClosedRange<Int> { 2...3 }
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.weightedLayer(inputs, output)
+        }
         public var integerAttributes: [Int] { attributes.integers }
 
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {
@@ -24,8 +24,7 @@ extension Operator {
             if s[0].rank == 3 && wt[0] != 1 { throw check.fail("a 1-D conv needs KH = 1, weights are \(wt)") }
             if s.count == 3 && s[2] != [wt[3]] { throw check.fail("bias must be [\(wt[3])], got \(s[2])") }
             guard a.depthMultiplier == 1 else { throw check.fail("depth multiplier \(a.depthMultiplier) applies to depthwise convolutions only") }
-            let oh = try check.windowOutput(input: h, kernel: wt[0], stride: a.stride.h, dilation: a.dilation.h, padBefore: a.padding.top, padAfter: a.padding.bottom)
-            let ow = try check.windowOutput(input: w, kernel: wt[1], stride: a.stride.w, dilation: a.dilation.w, padBefore: a.padding.left, padAfter: a.padding.right)
+            let (oh, ow) = try check.windowOutput(h: h, w: w, kernel: wt[0], wt[1], stride: a.stride, dilation: a.dilation, padding: a.padding)
             return check.rebuild(s[0], n: n, h: oh, w: ow, c: wt[3])
         }
 

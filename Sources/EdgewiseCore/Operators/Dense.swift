@@ -2,14 +2,14 @@ extension Operator {
     /// Fully connected layer. Inputs: x `[..., In]`, weights `[In, Out]`, optional bias `[Out]`.
     /// Output `[..., Out]`. Model file: the fused activation (`{"dense":{"activation":"relu"}}`).
     public struct Dense: OperatorDefinition {
-        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
-            try check.weightedLayer(inputs, output)
-        }
         public var activation: Activation
         public init(activation: Activation) { self.activation = activation }
 
         public var kindName: String { "dense" }
         public var inputArity: ClosedRange<Int> { 2...3 }
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.weightedLayer(inputs, output)
+        }
 
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {
             guard s[0].rank >= 1, s[1].rank == 2, s[1][0] == s[0].last else { throw check.fail("dense weights must be [\(s[0].last), Out], got \(s[1])") }

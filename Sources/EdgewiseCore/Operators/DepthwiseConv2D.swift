@@ -4,14 +4,14 @@ extension Operator {
     /// Depthwise convolution. Inputs: x `[N,H,W,C]` or `[N,W,C]`, weights `[KH,KW,C·M]`, optional bias
     /// `[C·M]`; output channel `c·M + m` reads input channel `c`. Model file: ``ConvAttributes`` as JSON.
     public struct DepthwiseConv2D: OperatorDefinition {
-        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
-            try check.weightedLayer(inputs, output)
-        }
         public var attributes: ConvAttributes
         public init(_ attributes: ConvAttributes) { self.attributes = attributes }
 
         public var kindName: String { "depthwise_conv2d" }
         public var inputArity: ClosedRange<Int> { 2...3 }
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.weightedLayer(inputs, output)
+        }
         public var integerAttributes: [Int] { attributes.integers }
 
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {
@@ -23,8 +23,7 @@ extension Operator {
             guard wt.rank == 3, wt[2] == cm else { throw check.fail("depthwise weights must be [KH,KW,\(cm)], got \(wt)") }
             if s[0].rank == 3 && wt[0] != 1 { throw check.fail("a 1-D depthwise conv needs KH = 1, weights are \(wt)") }
             if s.count == 3 && s[2] != [wt[2]] { throw check.fail("bias must be [\(wt[2])], got \(s[2])") }
-            let oh = try check.windowOutput(input: h, kernel: wt[0], stride: a.stride.h, dilation: a.dilation.h, padBefore: a.padding.top, padAfter: a.padding.bottom)
-            let ow = try check.windowOutput(input: w, kernel: wt[1], stride: a.stride.w, dilation: a.dilation.w, padBefore: a.padding.left, padAfter: a.padding.right)
+            let (oh, ow) = try check.windowOutput(h: h, w: w, kernel: wt[0], wt[1], stride: a.stride, dilation: a.dilation, padding: a.padding)
             return check.rebuild(s[0], n: n, h: oh, w: ow, c: wt[2])
         }
 

@@ -2,14 +2,14 @@ extension Operator {
     /// Layer normalisation over the last axis (biased variance, like PyTorch). Inputs: x, gamma `[D]`,
     /// beta `[D]`. Model file: `{"layerNorm":{"epsilon":…}}`.
     public struct LayerNorm: OperatorDefinition {
-        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
-            try check.float32Parameters(inputs, output)
-        }
         public var epsilon: Float
         public init(epsilon: Float) { self.epsilon = epsilon }
 
         public var kindName: String { "layer_norm" }
         public var inputArity: ClosedRange<Int> { 3...3 }
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.float32Parameters(inputs, output)
+        }
 
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {
             let d = s[0].last

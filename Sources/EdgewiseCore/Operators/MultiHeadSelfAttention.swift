@@ -3,14 +3,14 @@ extension Operator {
     /// `x·W + b`), bq, bk, bv, bo (each `[D]`). Output `[N,T,D]`. Model file:
     /// `{"multiHeadSelfAttention":{"heads":…}}`.
     public struct MultiHeadSelfAttention: OperatorDefinition {
-        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
-            try check.float32Parameters(inputs, output)
-        }
         public var heads: Int
         public init(heads: Int) { self.heads = heads }
 
         public var kindName: String { "multi_head_self_attention" }
         public var inputArity: ClosedRange<Int> { 9...9 }
+        public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
+            try check.float32Parameters(inputs, output)
+        }
         public var integerAttributes: [Int] { [heads] }
 
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {

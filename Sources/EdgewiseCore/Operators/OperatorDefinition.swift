@@ -158,6 +158,13 @@ public struct ShapeCheck: Sendable {
         guard effective <= padded else { throw fail("window \(effective) is larger than the padded input \(padded)") }
         return (padded - effective) / stride + 1
     }
+
+    /// Output height and width of a 2-D window (kernel `kh`×`kw`) over `h`×`w`: ``windowOutput(input:kernel:stride:dilation:padBefore:padAfter:)`` per axis.
+    public func windowOutput(h: Int, w: Int, kernel kh: Int, _ kw: Int, stride: Size2D, dilation: Size2D = .one,
+                             padding: Padding) throws -> (h: Int, w: Int) {
+        (try windowOutput(input: h, kernel: kh, stride: stride.h, dilation: dilation.h, padBefore: padding.top, padAfter: padding.bottom),
+         try windowOutput(input: w, kernel: kw, stride: stride.w, dilation: dilation.w, padBefore: padding.left, padAfter: padding.right))
+    }
 }
 
 /// Checked products for MAC counts and buffer sizes: `nil` when the product overflows `Int`.

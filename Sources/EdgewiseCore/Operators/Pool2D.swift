@@ -19,8 +19,7 @@ extension Operator {
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape {
             let a = attributes
             let (n, h, w, c) = try check.spatial(s[0])
-            let oh = try check.windowOutput(input: h, kernel: a.window.h, stride: a.stride.h, dilation: 1, padBefore: a.padding.top, padAfter: a.padding.bottom)
-            let ow = try check.windowOutput(input: w, kernel: a.window.w, stride: a.stride.w, dilation: 1, padBefore: a.padding.left, padAfter: a.padding.right)
+            let (oh, ow) = try check.windowOutput(h: h, w: w, kernel: a.window.h, a.window.w, stride: a.stride, padding: a.padding)
             return check.rebuild(s[0], n: n, h: oh, w: ow, c: c)
         }
 

@@ -2,14 +2,14 @@ extension Operator {
     /// Float32 (or int8, requantising) to int8 with the output value's ``Value/quant``. Input: x.
     /// Model file: `{"quantize":{}}`.
     public struct Quantize: OperatorDefinition {
+        public init() {}
+        public var kindName: String { "quantize" }
+        public var inputArity: ClosedRange<Int> { 1...1 }
         public func checkDTypes(inputs: [Value], output: Value, check: DTypeCheck) throws {
             guard inputs[0].dtype == .float32, output.dtype.isQuantized, output.quant != nil else {
                 throw check.fail("quantize takes float32 to a quantised type with parameters")
             }
         }
-        public init() {}
-        public var kindName: String { "quantize" }
-        public var inputArity: ClosedRange<Int> { 1...1 }
         public func outputShape(inputs s: [Shape], check: ShapeCheck) throws -> Shape { s[0] }
         /// float32 → int8: TFLite `AffineQuantize`, `round(x / scale) + zp` (half away from zero), clamped.
         public func compileFloat32(_ c: StepCompiler) throws -> () -> Void {
