@@ -35,6 +35,18 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Per-class probability factors N,S,V,F,Q (overrides the model's wearable.classScale).")
     var classScale: String?
 
+    @Flag(help: "Also adapt the model to each record (exit heads fine-tuned on its first --adapt-seconds of labelled beats) and print the global and the adapted model scored on the rest (patient-specific protocol).")
+    var adapt = false
+
+    @Option(help: "Seconds of labelled beats at the start of each record used for adaptation (left out of scoring).")
+    var adaptSeconds = 300.0
+
+    @Option(help: "Fine-tuning epochs for --adapt.")
+    var adaptEpochs = 10
+
+    @Option(help: "Fine-tuning learning rate for --adapt.")
+    var adaptRate: Float = 0.001
+
     func run() throws {
         let set = try RecordSet(directory: data)
         let names = try set.resolve(records)
@@ -50,15 +62,33 @@ struct EvalCommand: ParsableCommand {
                 guard v.count == 5 else { throw ValidationError("--class-scale needs 5 numbers (N,S,V,F,Q)") }
                 classifier.classScale = v
             }
-            var total = ClassificationReport()
+            var total = ClassificationReport(), globalRest = ClassificationReport(), adaptedRest = ClassificationReport()
+            let options = BeatAdaptation.Options(seconds: adaptSeconds, epochs: adaptEpochs, learningRate: adaptRate)
             for n in names {
                 let rec = try ECGRecord.load(set.path(n), annotator: annotator)
                 let (beats, stream) = ECGStream.run(rec, classifier: classifier)
                 total.add(ECGStream.score(beats, rec, stream: stream))
+                if adapt {
+                    let from = Int(adaptSeconds * rec.rate)
+                    globalRest.add(ECGStream.score(beats, rec, stream: stream, from: from))
+                    let adapted = try BeatAdaptation.adaptedClassifier(classifier, record: rec, options: options)
+                    let (ab, astream) = ECGStream.run(rec, classifier: adapted)
+                    let r = ECGStream.score(ab, rec, stream: astream, from: from)
+                    adaptedRest.add(r)
+                    FileHandle.standardError.write(String(format: "%@: adapted accuracy after %.0f s %.2f %%\n", n, adaptSeconds, r.accuracy * 100).data(using: .utf8)!)
+                }
             }
-            print("beat classes, records \(records) (\(names.count) records), model \(model), " + (classifier.adaptive.map { "adaptive policy, mode \($0.mode.rawValue):" } ?? "fixed early-exit threshold \(threshold ?? 0.95):"))
+            let policy = classifier.adaptive.map { "adaptive policy, mode \($0.mode.rawValue):" } ?? "fixed early-exit threshold \(threshold ?? 0.95):"
+            print("beat classes, records \(records) (\(names.count) records), model \(model), " + policy)
             print(total.table())
             classification = total
+            if adapt {
+                print("patient-specific protocol: beats after the first \(Int(adaptSeconds)) s of each record (the adaptation beats are not scored)")
+                print("global model, " + policy)
+                print(globalRest.table())
+                print("adapted model (exit heads fine-tuned on each record's first \(Int(adaptSeconds)) s, \(adaptEpochs) epochs, lr \(adaptRate)), " + policy)
+                print(adaptedRest.table())
+            }
         }
         if let json {
             struct Out: Encodable { var qrs: QRSReport; var classification: ClassificationReport? }

@@ -28,6 +28,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Adaptive exit policy mode (performance, balanced, saver, auto); default balanced when the model is calibrated (`wearable calibrate`), else a fixed 0.95 threshold.")
     var mode: PolicyMode?
 
+    @Option(help: "With --mode auto: the directory that stands for / for the device readers (DIR/sys/class/power_supply, DIR/proc/pressure/cpu, …; as `edgewise policy status --root`).")
+    var deviceRoot = "/"
+
+    @Option(help: "With --mode auto: replay this device-state trace (CSV, as `edgewise policy simulate`) against the signal's time instead of reading the device.")
+    var deviceTrace: String?
+
     @Option(help: "Replay at N × real time (sleeps between samples); default: as fast as possible.")
     var speed: Double?
 
@@ -66,6 +72,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let classifier = try loadClassifier()
+        let monitor = try deviceMonitor(classifier)
         if stdin { try runStdin(classifier); return }
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var total = ClassificationReport()
@@ -77,6 +84,7 @@ struct ReplayCommand: ParsableCommand {
             var stream: ECGStream
             if let speed, !fast {
                 stream = ECGStream(record: rec.name, rate: rec.rate, classifier: classifier)
+                stream.monitor = monitor
                 beats = []
                 let start = Date()
                 for (i, v) in rec.samples.enumerated() {
@@ -88,7 +96,7 @@ struct ReplayCommand: ParsableCommand {
                 }
                 for b in stream.finish() { beats.append(b); emit(b) }
             } else {
-                (beats, stream) = ECGStream.run(rec, classifier: classifier)
+                (beats, stream) = ECGStream.run(rec, classifier: classifier, monitor: monitor)
                 if json && out == nil { for b in beats { emit(b) } }
             }
             let elapsed = Date().timeIntervalSince(t0)
@@ -114,6 +122,20 @@ struct ReplayCommand: ParsableCommand {
             total.add(score)
             summary(rec, beats, stream, elapsed, score)
         }
+    }
+
+    /// The device-state source for `--mode auto` (nil otherwise): a trace, or the live readers under --device-root.
+    private func deviceMonitor(_ c: BeatClassifier?) throws -> (any DeviceMonitor)? {
+        guard mode == .auto, c?.adaptive != nil else {
+            if deviceTrace != nil || deviceRoot != "/" { throw ValidationError("--device-root and --device-trace need --mode auto and a calibrated model") }
+            return nil
+        }
+        if let deviceTrace {
+            do { return TraceDeviceMonitor(trace: try DeviceTrace(path: deviceTrace)) } catch { throw ValidationError(String(describing: error)) }
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: deviceRoot, isDirectory: &isDir), isDir.boolValue else { throw ValidationError("\(deviceRoot): not a directory") }
+        return DeviceStateReader(root: deviceRoot)
     }
 
     private func loadClassifier() throws -> BeatClassifier? {
@@ -143,6 +165,7 @@ struct ReplayCommand: ParsableCommand {
         s += ["N", "S", "V", "F", "Q", "?"].compactMap { k in counts[k].map { "\(k) \($0)" } }.joined(separator: ", ")
         s += String(format: "; %.0f× real time", Double(rec.samples.count) / rec.rate / max(elapsed, 1e-9))
         if stream.fullMACs > 0 { s += String(format: "; early exit saved %.0f %% of classifier MACs", (1 - Double(stream.macs) / Double(stream.fullMACs)) * 100) }
+        for m in stream.modeChanges { s += String(format: "; at %.0f s auto → %@ (%@)", m.time, m.mode, m.reason) }
         if rec.reference != nil, score.confusion.joined().reduce(0, +) > 0 { s += String(format: "; agreement with reference %.1f %%", score.accuracy * 100) }
         let h = json && out == nil ? FileHandle.standardError : FileHandle.standardOutput
         h.write((s + "\n").data(using: .utf8)!)
@@ -162,6 +185,7 @@ struct ReplayCommand: ParsableCommand {
                 let fs = rate ?? (buffered.count >= 8 ? parser.estimatedRate() : nil)
                 guard let fs else { continue }
                 stream = ECGStream(record: "stdin", rate: fs, classifier: classifier)
+                stream!.monitor = try deviceMonitor(classifier)
                 for v in buffered { for b in stream!.process(v) { printLive(b) } }
                 continue
             }

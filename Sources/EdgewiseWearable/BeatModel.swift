@@ -7,13 +7,14 @@ import Foundation
 /// The multi-exit 1-D CNN for AAMI beat classes. Input `[1, 1, 90, 7]`: the beat window, the patient template and the RR
 /// features as constant extra channels. Stage "stem": two strided convolutions (k 7 and 5) with batch
 /// norm and ReLU, exit "early" (flatten → dense → softmax); stage "body": two more convolutions, exit
-/// "final". Each head also has a linear path from the raw input. Built with ``GraphBuilder``; trained with ``Trainer`` from an `edgewise train`-style recipe
+/// "final" (``build(width:classes:seed:earlyExitAfter:)`` can place the early exit after the first convolution). Each head also has a linear path from the raw input. Built with ``GraphBuilder``; trained with ``Trainer`` from an `edgewise train`-style recipe
 /// whose `model.architecture` is `"ecg-cnn"` (`channels` sets the width).
 public enum BeatModel {
     public static let architecture = "ecg-cnn"
 
     /// Builds the graph with He-initialised weights (batch norms at γ = 1, β = 0, mean 0, variance 1).
-    public static func build(width c: Int = 16, classes: Int = 5, seed: UInt64 = 42) throws -> Graph {
+    /// `earlyExitAfter` is the number of convolutions before the early exit (1 or 2, the recipe's `earlyExitAfterBlock`; default 2).
+    public static func build(width c: Int = 16, classes: Int = 5, seed: UInt64 = 42, earlyExitAfter: Int = 2) throws -> Graph {
         var rng = SeededGenerator(seed: seed)
         var b = GraphBuilder()
         func he(_ fanIn: Int, _ count: Int) -> [Float] { let s = (6 / Float(fanIn)).squareRoot(); return rng.uniform(count: count, -s...s) }
@@ -42,11 +43,13 @@ public enum BeatModel {
             let logits = try b.node(.add(activation: .none), deep, wide, name: "\(name).logits")
             return try b.node(.softmax, logits, name: "\(name).softmax")
         }
+        guard (1...2).contains(earlyExitAfter) else { throw TrainingError.badRecipe("earlyExitAfterBlock must be 1 or 2 for ecg-cnn, got \(earlyExitAfter)") }
         var h = try conv(x, k: 7, cin: ch, cout: c, stride: 2, "conv1")
-        h = try conv(h, k: 5, cin: c, cout: c * 3 / 2, stride: 2, "conv2")
+        if earlyExitAfter == 2 { h = try conv(h, k: 5, cin: c, cout: c * 3 / 2, stride: 2, "conv2") }
         let stem = h
         try b.exitHead("early") { b in try head(&b, stem, "early") }
         b.endStage("stem")
+        if earlyExitAfter == 1 { h = try conv(h, k: 5, cin: c, cout: c * 3 / 2, stride: 2, "conv2") }
         h = try conv(h, k: 5, cin: c * 3 / 2, cout: 2 * c, stride: 2, "conv3")
         h = try conv(h, k: 3, cin: 2 * c, cout: 2 * c, stride: 1, "conv4")
         let body = h

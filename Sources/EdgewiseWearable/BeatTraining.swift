@@ -21,7 +21,7 @@ public enum BeatTraining {
         let train = BeatData.oversampled(raw, factor: 8, cap: 10_000)
         let val = try BeatData.dataset(set: set, names: validationRecords.isEmpty ? Array(ds1.suffix(2)) : validationRecords, progress: progress)
         progress("training beats per class (N S V F Q): \(train.classCounts); validation: \(val.classCounts)")
-        let graph = try BeatModel.build(width: r.model.channels, classes: 5, seed: r.seed)
+        let graph = try BeatModel.build(width: r.model.channels, classes: 5, seed: r.seed, earlyExitAfter: r.model.earlyExitAfterBlock ?? 2)
         var result = try Trainer.run(recipe: r, train: train, validation: val, initialGraph: graph, options: options)
         result.model.labels = AAMIClass.allCases.map(\.letter)
         result.model.metadata["wearable.input"] = "beat window \(BeatExtractor.windowPoints) points at \(BeatExtractor.windowRate) Hz × (ECG, patient template, \(BeatExtractor.rrFeatureCount) RR features)"

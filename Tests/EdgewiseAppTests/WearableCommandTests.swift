@@ -65,4 +65,37 @@ struct WearableCommandTests {
         #expect(missing.status != 0 && missing.err.contains("/nonexistent/rec"))
         #expect(try Self.run(["replay", "--help"]).out.contains("--annotations"))
     }
+
+    @Test func adaptFineTunesTheHeadsAndScoresTheRest() throws {
+        let dir = try EdgewiseCommandTests.tempDir()
+        let r = try Self.run(["adapt", Self.data + "/232_excerpt", "--seconds", "60", "--mode", "performance", "--out", dir + "/adapted.edgewise"])
+        #expect(r.status == 0, "\(r.err)")
+        // Two tables (global, adapted) over the same beats after the first minute.
+        let acc = r.out.split(separator: "\n").filter { $0.hasPrefix("accuracy") }
+        #expect(acc.count == 2)
+        let counts = acc.map { $0.split(separator: " ")[4] }
+        #expect(counts.count == 2 && counts[0] == counts[1] && Int(counts[0])! > 100 && Int(counts[0])! < 160, "\(acc)")
+        // 232 (RBBB, atrial premature beats): the global model calls most S beats V; one minute of this patient's beats fixes much of it.
+        let pct = acc.map { Double($0.split(separator: " ")[1])! }
+        #expect(pct[1] > pct[0] + 10, "\(acc)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/adapted.edgewise"))
+        let bad = try Self.run(["adapt", Self.data + "/232_excerpt", "--seconds", "0"])
+        #expect(bad.status != 0 && bad.err.contains("--seconds"))
+    }
+
+    @Test func autoModeFollowsTheDeviceReaders() throws {
+        let root = try EdgewiseCommandTests.tempDir()
+        for (rel, text) in [("sys/class/power_supply/BAT0/type", "Battery"), ("sys/class/power_supply/BAT0/capacity", "12"),
+                            ("sys/class/power_supply/BAT0/status", "Discharging"), ("sys/class/power_supply/AC/type", "Mains"),
+                            ("sys/class/power_supply/AC/online", "0")] {
+            let p = root + "/" + rel
+            try FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: p, atomically: true, encoding: .utf8)
+        }
+        let r = try Self.run(["replay", Self.data + "/119_excerpt", "--mode", "auto", "--device-root", root])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("auto → saver (battery 12 % discharging)"), "\(r.out)")
+        let wrong = try Self.run(["replay", Self.data + "/119_excerpt", "--device-root", root])
+        #expect(wrong.status != 0 && wrong.err.contains("--mode auto"))
+    }
 }
